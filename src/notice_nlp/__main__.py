@@ -1,0 +1,3 @@
+from notice_nlp.cli import main
+
+main()

@@ -1,0 +1,265 @@
+"""Batch input and output: every input record yields exactly one output record.
+
+Readers turn a file (or stdin) into :class:`Record` objects in input order. A record that
+cannot be read (invalid JSON, a missing ``text`` field, undecodable bytes) still comes out, with
+``error`` set, so the output keeps one row per input row and the run goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from notice_nlp.text.decode import DecodeError, decode
+
+__all__ = ["Record", "read_records", "RecordWriter", "open_writer", "InputError", "detect_format"]
+
+
+class InputError(Exception):
+    """The input as a whole cannot be read (missing file, directory, unknown format)."""
+
+
+@dataclass
+class Record:
+    index: int  # 0-based position among the input's records
+    fields: dict[str, Any] = field(default_factory=dict)  # carried over to the output
+    text: str | None = None
+    error: str | None = None
+    source: str | None = None  # file the record came from
+    line: int | None = None  # 1-based line number where that is meaningful
+
+
+def detect_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return {
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".json": "jsonl",
+        ".csv": "csv",
+        ".txt": "txt",
+        ".text": "txt",
+        ".html": "html",
+        ".htm": "html",
+    }.get(suffix, "txt")
+
+
+def _decode_lines(raw: bytes) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, error) per physical line; a bad line does not spoil the others."""
+    try:
+        whole = decode(raw)
+    except DecodeError:
+        whole = None
+    if whole is not None:
+        for n, line in enumerate(whole.splitlines(), 1):
+            yield n, line, None
+        return
+    for n, line in enumerate(raw.splitlines(), 1):
+        try:
+            yield n, decode(line), None
+        except DecodeError as exc:
+            yield n, None, f"line {n}: {exc}"
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _jsonl(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record]:
+    index = 0
+    for n, line, err in _decode_lines(raw):
+        if line is not None and not line.strip():
+            continue
+        rec = Record(index, source=source, line=n)
+        index += 1
+        if err:
+            rec.error = err
+        else:
+            assert line is not None
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                rec.error = f"line {n}: invalid JSON ({exc.msg} at column {exc.colno})"
+                yield rec
+                continue
+            if not isinstance(obj, dict):
+                rec.error = f"line {n}: expected a JSON object, got {type(obj).__name__}"
+                yield rec
+                continue
+            rec.fields = obj
+            for name in text_fields:
+                value = obj.get(name)
+                if isinstance(value, str):
+                    rec.text = value
+                    rec.fields = {k: v for k, v in obj.items() if k != name}
+                    rec.fields["_text_field"] = name
+                    break
+            else:
+                names = " or ".join(repr(f) for f in text_fields)
+                rec.error = f"line {n}: missing string field {names}"
+        yield rec
+
+
+def _csv(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record]:
+    try:
+        content = decode(raw)
+        rows: Iterable[tuple[int, dict[str, str] | None, str | None]]
+        reader = csv.DictReader(io.StringIO(content, newline=""))
+        rows = ((reader.line_num, row, None) for row in reader)
+        header = reader.fieldnames
+    except DecodeError:
+        # undecodable as a whole: decode line by line, report the bad lines, parse the rest
+        lines = list(_decode_lines(raw))
+        if not lines or lines[0][1] is None:
+            yield Record(0, source=source, error="CSV header line cannot be decoded")
+            return
+        header = next(csv.reader([lines[0][1]]))
+
+        def gen() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+            for n, line, err in lines[1:]:
+                if err or line is None:
+                    yield n, None, err
+                elif line.strip():
+                    values = next(csv.reader([line]))
+                    yield n, dict(zip(header, values)), None
+
+        rows = gen()
+    index = 0
+    for n, row, err in rows:
+        rec = Record(index, source=source, line=n)
+        index += 1
+        if err or row is None:
+            rec.error = err or f"line {n}: unreadable row"
+            yield rec
+            continue
+        if None in row:  # more values than header columns
+            row.pop(None, None)
+        rec.fields = {k: v for k, v in row.items() if k is not None}
+        for name in text_fields:
+            if name in rec.fields and rec.fields[name] is not None:
+                rec.text = rec.fields.pop(name)
+                rec.fields["_text_field"] = name
+                break
+        else:
+            rec.error = f"line {n}: no {' or '.join(text_fields)!s} column" if header else "empty CSV"
+        yield rec
+
+
+def _txt_lines(raw: bytes, source: str) -> Iterator[Record]:
+    index = 0
+    for n, line, err in _decode_lines(raw):
+        if line is not None and not line.strip():
+            continue
+        yield Record(index, text=line, error=err, source=source, line=n)
+        index += 1
+
+
+def read_records(
+    path: str,
+    *,
+    fmt: str | None = None,
+    text_fields: Sequence[str] = ("text",),
+    document: bool = False,
+) -> Iterator[Record]:
+    """Records of ``path`` (``-`` for stdin).
+
+    ``fmt``: ``jsonl`` | ``csv`` | ``txt`` | ``html`` (default: from the suffix; stdin is JSONL
+    when its first non-blank character is ``{``, else text). ``document=True`` makes a text or
+    HTML file one record (articles); otherwise a text file has one record per non-blank line.
+    """
+    raw = _read_bytes(path)
+    source = "<stdin>" if path == "-" else path
+    if fmt is None:
+        if path == "-":
+            fmt = "jsonl" if raw.lstrip()[:1] == b"{" else "txt"
+        else:
+            fmt = detect_format(path)
+    if fmt == "jsonl":
+        yield from _jsonl(raw, source, text_fields)
+    elif fmt == "csv":
+        yield from _csv(raw, source, text_fields)
+    elif fmt in ("txt", "html") and (document or fmt == "html"):
+        try:
+            yield Record(0, text=decode(raw), source=source, fields={"_format": fmt})
+        except DecodeError as exc:
+            yield Record(0, source=source, error=str(exc))
+    elif fmt == "txt":
+        yield from _txt_lines(raw, source)
+    else:
+        raise InputError(f"{source}: unknown input format {fmt!r}")
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+class RecordWriter:
+    """Writes one output row per record, flushing as it goes (a killed run keeps its rows)."""
+
+    def __init__(self, stream: IO[str], fmt: str, close: bool) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self._close = close
+        self._csv: csv.DictWriter[str] | None = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        row = _jsonable(row)
+        if self.fmt == "csv":
+            flat = {
+                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                for k, v in row.items()
+            }
+            if self._csv is None:
+                self._csv = csv.DictWriter(self.stream, fieldnames=list(flat), extrasaction="ignore")
+                self._csv.writeheader()
+            self._csv.writerow(flat)
+        else:
+            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._close:
+            self.stream.close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_writer(path: str | None, *, append: bool = False) -> RecordWriter:
+    """JSONL (default, stdout when ``path`` is None or ``-``) or CSV by the suffix."""
+    if path in (None, "-"):
+        return RecordWriter(sys.stdout, "jsonl", close=False)
+    fmt = "csv" if str(path).lower().endswith(".csv") else "jsonl"
+    parent = Path(path).parent
+    if str(parent) and not parent.exists():
+        os.makedirs(parent, exist_ok=True)
+    stream = open(path, "a" if append else "w", encoding="utf-8", newline="")
+    return RecordWriter(stream, fmt, close=True)

@@ -1,0 +1,1 @@
+"""The shared text pipeline: decode → extract → normalize → segment."""

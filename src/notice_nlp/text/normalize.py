@@ -1,0 +1,377 @@
+"""Normalisation with an offset map: ``normalize(text) -> Normalized``.
+
+Steps, in order (each one recorded; see ``docs/normalization.md``):
+
+1. ``control``   — drop zero-width characters, soft hyphens, lone surrogates, NUL and other C0/C1
+                   controls (tab and newline kept; CR/CRLF become LF).
+2. ``nfkc``      — Unicode NFKC, character by character: full-width letters/digits/ASCII
+                   punctuation become half-width (，→, ！→! ：→: （）→()), circled and
+                   mathematical digits become digits, CJK compatibility ideographs and Kangxi
+                   radicals become ordinary Han characters. Ideographic punctuation that has no
+                   compatibility form (。、【】「」《》) is kept as it is.
+3. ``homoglyph`` — Cyrillic/Greek look-alikes and dingbat digits → Latin letters and digits.
+4. ``pinyin``    — a pinyin reading in parentheses right after a Han character is removed
+                   (關(guān) → 關).
+5. ``emoji``     — emoji and pictographs standing inside a word or number are removed.
+6. ``separator`` — separators inserted between Han characters (征 信, 逾-期, 法/院) are removed.
+7. ``t2s``       — Traditional → Simplified with OpenCC (``tw2sp``), skipped when the text holds
+                   no Traditional-only character.
+8. ``phrase``    — de-obfuscation of code words and look-alikes from ``rules/obfuscation.toml``
+                   (加V/薇信 → 加微信/微信, 崔收 → 催收, 正信 → 征信 …), with context exclusions.
+9. ``digits``    — Chinese digits written as a phone/account number (幺三八…) → ASCII digits.
+10. ``url``      — broken links are joined (``t . cn / x``, ``点com``, ``h t t p s``).
+
+Steps 1–7 make text comparable; steps 3, 5, 6 and 8–10 also undo deliberate evasion, and their
+edits carry ``kind="evasion"`` so screening can treat the trick itself as a signal.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from notice_nlp.resources import load_toml
+from notice_nlp.text.convert import get_converter
+from notice_nlp.text.offsets import StepMap, apply_edits
+
+__all__ = ["Normalized", "NormEdit", "normalize"]
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = f"[{HAN}]"
+
+
+@dataclass(frozen=True, slots=True)
+class NormEdit:
+    """One change made by a step, with its span in the ORIGINAL text."""
+
+    step: str
+    rule: str
+    kind: str  # "evasion" | "variant" | "format"
+    start: int
+    end: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus the way back to the original."""
+
+    text: str
+    original: str
+    edits: tuple[NormEdit, ...] = ()
+    converted: bool = False  # Traditional → Simplified was applied
+    _maps: tuple[StepMap, ...] = field(default=(), repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the span ``[start, end)`` of :attr:`text` to a span of :attr:`original`."""
+        if not (0 <= start <= end <= len(self.text)):
+            raise ValueError(f"span ({start}, {end}) is outside the normalised text (0..{len(self.text)})")
+        s, e = start, end
+        for m in reversed(self._maps):
+            s, e = m.span(s, e)
+        return s, e
+
+    def original_span(self, start: int, end: int) -> str:
+        s, e = self.to_original(start, end)
+        return self.original[s:e]
+
+    @property
+    def evasion_edits(self) -> tuple[NormEdit, ...]:
+        return tuple(e for e in self.edits if e.kind == "evasion")
+
+
+# --------------------------------------------------------------------------- step helpers
+
+Found = list[tuple[int, int, str, str, str]]  # start, end, replacement, rule id, kind
+
+
+@functools.cache
+def _nfkc_class() -> re.Pattern[str]:
+    """Characters that NFKC changes, from the blocks where compatibility forms live."""
+    ranges = [
+        (0x00A0, 0x03FF), (0x1D00, 0x1DBF), (0x2000, 0x33FF), (0xA640, 0xA69F),
+        (0xF900, 0xFAFF), (0xFB00, 0xFDFF), (0xFE00, 0xFFEF), (0x1D400, 0x1D7FF),
+        (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
+    ]
+    chars = [
+        chr(cp)
+        for lo, hi in ranges
+        for cp in range(lo, hi + 1)
+        if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+    ]
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+_CONTROL = re.compile(
+    "\r\n?|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
+
+def _step_control(text: str) -> Found:
+    out: Found = []
+    for m in _CONTROL.finditer(text):
+        g = m.group()
+        out.append((m.start(), m.end(), "\n" if g[0] == "\r" else "", "control", "format"))
+    return out
+
+
+def _step_nfkc(text: str) -> Found:
+    if unicodedata.is_normalized("NFKC", text):
+        return []
+    return [
+        (m.start(), m.end(), unicodedata.normalize("NFKC", m.group()), "nfkc", "format")
+        for m in _nfkc_class().finditer(text)
+    ]
+
+
+@functools.cache
+def _rules() -> dict[str, Any]:
+    return load_toml("obfuscation.toml")
+
+
+@functools.cache
+def _homoglyph() -> tuple[re.Pattern[str], dict[str, str], str, str]:
+    spec = _rules()["char"]
+    table: dict[str, str] = dict(spec["map"])
+    pat = re.compile("[" + "".join(re.escape(c) for c in table) + "]")
+    return pat, table, spec["id"], spec["kind"]
+
+
+def _step_homoglyph(text: str) -> Found:
+    pat, table, rid, kind = _homoglyph()
+    return [(m.start(), m.end(), table[m.group()], rid, kind) for m in pat.finditer(text)]
+
+
+_TONED = "āáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_GLOSS = re.compile(rf"(?<={_HAN_RE})\(([a-zü{_TONED}]{{1,7}})\)")
+_SYLLABLE = re.compile(
+    r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    rf"[aeiouüv{_TONED}]{{1,3}}(?:ng|n|r)?$"
+)
+_PLAIN_TO_TONED = str.maketrans({c: "aaaaooooeeeeiiiiuuuuüüüünnnm"[i] for i, c in enumerate(_TONED)})
+
+
+def _is_pinyin(s: str) -> bool:
+    return bool(_SYLLABLE.match(s.translate(_PLAIN_TO_TONED))) or s in {"n", "ng", "m", "hm", "hng"}
+
+
+def _step_pinyin(text: str) -> Found:
+    if "(" not in text:
+        return []
+    return [
+        (m.start(), m.end(), "", "pinyin.gloss", "format")
+        for m in _PINYIN_GLOSS.finditer(text)
+        if _is_pinyin(m.group(1))
+    ]
+
+
+_EMOJI = (
+    "\U0001f000-\U0001faff\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2900-\u297f"
+    "\u2b00-\u2bff\u3030\u303d\u3297\u3299\ufe0e\ufe0f\u200d"
+)
+_EMOJI_INSIDE = re.compile(rf"(?<=[\w])[{_EMOJI}]+(?=[\w])")
+
+
+def _step_emoji(text: str) -> Found:
+    return [(m.start(), m.end(), "", "emoji.inside_word", "evasion") for m in _EMOJI_INSIDE.finditer(text)]
+
+
+@functools.cache
+def _separator() -> tuple[re.Pattern[str], str, str, frozenset[str]]:
+    spec = _rules()["separators"]
+    chars = "".join(re.escape(c) for c in spec["chars"])
+    pat = re.compile(rf"(?<={_HAN_RE})[{chars}]{{1,{int(spec['max_run'])}}}(?={_HAN_RE})")
+    return pat, spec["id"], spec["kind"], frozenset(spec.get("weak_chars", ""))
+
+
+def _step_separator(text: str) -> Found:
+    pat, rid, kind, weak = _separator()
+    out: Found = []
+    for m in pat.finditer(text):
+        g = m.group()
+        out.append((m.start(), m.end(), "", rid, "variant" if set(g) <= weak else kind))
+    return out
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    id: str
+    kind: str
+    to: str
+    not_after: frozenset[str]
+    not_before: frozenset[str]
+    only_after: frozenset[str]
+    only_before: frozenset[str]
+    latin_boundary: bool
+
+    def allowed(self, text: str, start: int, end: int) -> bool:
+        prev = text[start - 1] if start else ""
+        nxt = text[end] if end < len(text) else ""
+        if prev and any(text.endswith(w, 0, start) for w in self.not_after):
+            return False
+        if nxt and any(text.startswith(w, end) for w in self.not_before):
+            return False
+        if self.only_after and not any(text.endswith(w, 0, start) for w in self.only_after):
+            return False
+        if self.only_before and not any(text.startswith(w, end) for w in self.only_before):
+            return False
+        if self.latin_boundary and (
+            (prev != "" and prev.isascii() and (prev.isalnum() or prev in "./:@_-"))
+            or (nxt != "" and nxt.isascii() and (nxt.isalnum() or nxt in "._/-@"))
+        ):
+            return False
+        return True
+
+
+@functools.cache
+def _phrases() -> tuple[re.Pattern[str], dict[str, list[_Phrase]]]:
+    by_form: dict[str, list[_Phrase]] = {}
+    for spec in _rules()["phrase"]:
+        ph = _Phrase(
+            id=spec["id"],
+            kind=spec["kind"],
+            to=spec["to"],
+            not_after=frozenset(spec.get("not_after", ())),
+            not_before=frozenset(spec.get("not_before", ())),
+            only_after=frozenset(spec.get("only_after", ())),
+            only_before=frozenset(spec.get("only_before", ())),
+            latin_boundary=bool(spec.get("latin_boundary", False)),
+        )
+        for form in spec["from"]:
+            by_form.setdefault(form, []).append(ph)
+    forms = sorted(by_form, key=len, reverse=True)
+    return re.compile("|".join(re.escape(f) for f in forms)), by_form
+
+
+def _step_phrase(text: str) -> Found:
+    pat, by_form = _phrases()
+    out: Found = []
+    for m in pat.finditer(text):
+        for ph in by_form[m.group()]:
+            if ph.allowed(text, m.start(), m.end()):
+                if ph.to != m.group():
+                    out.append((m.start(), m.end(), ph.to, ph.id, ph.kind))
+                break
+    return out
+
+
+@functools.cache
+def _digit_run() -> tuple[re.Pattern[str], dict[str, str], str, str]:
+    spec = _rules()["digits"]
+    table: dict[str, str] = dict(spec["map"])
+    cls = "".join(re.escape(c) for c in table)
+    pat = re.compile(rf"[0-9{cls}]{{{int(spec['min_run'])},}}")
+    return pat, table, spec["id"], spec["kind"]
+
+
+def _step_digits(text: str) -> Found:
+    pat, table, rid, kind = _digit_run()
+    out: Found = []
+    for m in pat.finditer(text):
+        g = m.group()
+        if g.isascii():
+            continue
+        out.append((m.start(), m.end(), "".join(table.get(c, c) for c in g), rid, kind))
+    return out
+
+
+@functools.cache
+def _url_patterns() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
+    spec = _rules()["url"]
+    dots = "|".join(re.escape(d) for d in sorted(spec["dot_words"], key=len, reverse=True))
+    tlds = "|".join(sorted(spec["tlds"], key=len, reverse=True))
+    domain = re.compile(
+        rf"(?<![A-Za-z0-9.-])([A-Za-z0-9][A-Za-z0-9-]{{0,62}})(\s*(?:\.|{dots})\s*)({tlds})(?![A-Za-z0-9])"
+        r"((?:\s*/\s*[A-Za-z0-9_\-?=&%#]+)*)",
+        re.IGNORECASE,
+    )
+    scheme = re.compile(r"(?i)h\s*t\s*t\s*p\s*(s?)\s*[:：]\s*/\s*/\s*")
+    return domain, scheme, spec["id"], spec["kind"]
+
+
+def _step_url(text: str) -> Found:
+    domain, scheme, rid, kind = _url_patterns()
+    out: Found = []
+    for m in scheme.finditer(text):
+        canon = f"http{m.group(1).lower()}://"
+        if m.group() != canon:
+            out.append((m.start(), m.end(), canon, rid, kind))
+    for m in domain.finditer(text):
+        path = re.sub(r"\s+", "", m.group(4) or "")
+        canon = f"{m.group(1)}.{m.group(3)}{path}"
+        if m.group() != canon:
+            out.append((m.start(), m.end(), canon, rid, kind))
+    return out
+
+
+_STEPS: tuple[tuple[str, Callable[[str], Found]], ...] = (
+    ("control", _step_control),
+    ("nfkc", _step_nfkc),
+    ("homoglyph", _step_homoglyph),
+    ("pinyin", _step_pinyin),
+    ("emoji", _step_emoji),
+    ("separator", _step_separator),
+    ("t2s", lambda text: []),  # handled specially below
+    ("phrase", _step_phrase),
+    ("digits", _step_digits),
+    ("url", _step_url),
+)
+
+
+def normalize(text: str, *, convert: bool = True) -> Normalized:
+    """Normalise ``text`` for matching and return it with the map back to the original.
+
+    ``convert=False`` skips Traditional → Simplified conversion.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize(text): expected str, got {type(text).__name__}")
+    original = text
+    if not text:
+        return Normalized("", "")
+    maps: list[StepMap] = []
+    edits: list[NormEdit] = []
+    converted = False
+
+    def to_orig(s: int, e: int) -> tuple[int, int]:
+        for mp in reversed(maps):
+            s, e = mp.span(s, e)
+        return s, e
+
+    for name, step in _STEPS:
+        if name == "t2s":
+            if not convert:
+                continue
+            conv = get_converter()
+            base, t_edits = conv.convert_with_edits(text)
+            if base is not text and base != text:
+                converted = True
+            if t_edits:
+                converted = True
+                base, mp = apply_edits(base, t_edits)
+                if mp is not None:
+                    maps.append(mp)
+            text = base
+            continue
+        found = step(text)
+        if not found:
+            continue
+        found.sort(key=lambda f: (f[0], f[1]))
+        kept: Found = []
+        cursor = -1
+        for f in found:
+            if f[0] >= cursor:
+                kept.append(f)
+                cursor = f[1] if f[1] > f[0] else f[0]
+        for s, e, repl, rule, kind in kept:
+            os_, oe = to_orig(s, e)
+            edits.append(NormEdit(name, rule, kind, os_, oe, original[os_:oe], repl))
+        text, mp = apply_edits(text, [(s, e, r) for s, e, r, _, _ in kept])
+        if mp is not None:
+            maps.append(mp)
+    return Normalized(text, original, tuple(edits), converted, tuple(maps))

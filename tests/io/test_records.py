@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notice_nlp.io.records import InputError, open_writer, read_records
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> str:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return str(p)
+
+
+def test_jsonl_every_line_yields_a_record(tmp_path: Path) -> None:
+    lines = [
+        '{"id": "a", "text": "您好", "sender": "95555"}',
+        "not json",
+        '{"id": "c"}',
+        "[1, 2]",
+        "",
+        '{"id": "e", "text": "再见"}',
+    ]
+    path = _write(tmp_path, "in.jsonl", "\n".join(lines).encode())
+    recs = list(read_records(path))
+    assert [r.index for r in recs] == [0, 1, 2, 3, 4]
+    assert recs[0].text == "您好" and recs[0].fields["sender"] == "95555" and recs[0].error is None
+    assert "invalid JSON" in (recs[1].error or "")
+    assert "missing string field 'text'" in (recs[2].error or "")
+    assert "JSON object" in (recs[3].error or "")
+    assert recs[4].fields["id"] == "e"
+
+
+def test_jsonl_with_an_undecodable_line(tmp_path: Path) -> None:
+    data = '{"text": "好"}\n'.encode() + b'{"text": "\xff\xfe\xfa"}\n' + '{"text": "坏"}\n'.encode()
+    recs = list(read_records(_write(tmp_path, "x.jsonl", data)))
+    assert len(recs) == 3
+    assert recs[0].text == "好" and recs[2].text == "坏"
+    assert recs[1].error is not None
+
+
+def test_csv_rows_and_errors(tmp_path: Path) -> None:
+    data = "id,text\n1,您好\n2,\"多行\n文本\"\n".encode("gb18030")
+    recs = list(read_records(_write(tmp_path, "in.csv", data)))
+    assert [(r.fields["id"], r.text) for r in recs] == [("1", "您好"), ("2", "多行\n文本")]
+    recs = list(read_records(_write(tmp_path, "bad.csv", b"id,text\n1,ok\n2,\xff\xfe\xfa\xfb\n3,fine\n")))
+    assert len(recs) == 3 and recs[1].error and recs[2].text == "fine"
+    recs = list(read_records(_write(tmp_path, "nocol.csv", b"id,body\n1,x\n")))
+    assert recs[0].error and "text" in recs[0].error
+
+
+def test_txt_lines_and_document(tmp_path: Path) -> None:
+    path = _write(tmp_path, "m.txt", "第一条\n\n第二条\n".encode())
+    assert [r.text for r in read_records(path)] == ["第一条", "第二条"]
+    assert [r.text for r in read_records(path, document=True)] == ["第一条\n\n第二条\n"]
+
+
+def test_whole_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        list(read_records(str(tmp_path / "missing.jsonl")))
+    with pytest.raises(InputError, match="directory"):
+        list(read_records(str(tmp_path)))
+
+
+def test_writers(tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    with open_writer(str(out)) as w:
+        w.write({"id": 1, "tags": ["a", "b"], "error": None})
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "id,tags,error"
+    out = tmp_path / "o.jsonl"
+    with open_writer(str(out)) as w:
+        w.write({"id": 1, "text": "中文"})
+    assert json.loads(out.read_text(encoding="utf-8")) == {"id": 1, "text": "中文"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), st.dictionaries(st.sampled_from(["text", "id", "x"]), st.text(max_size=5))), max_size=15))
+def test_jsonl_parsing_never_loses_a_record(tmp_path_factory: pytest.TempPathFactory, items: list) -> None:
+    lines = [json.dumps(i, ensure_ascii=False) if isinstance(i, dict) else i.replace("\n", " ").replace("\r", " ") for i in items]
+    lines = [ln for ln in lines if ln.strip()]
+    path = tmp_path_factory.mktemp("h") / "in.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    recs = list(read_records(str(path)))
+    assert len(recs) == len([ln for ln in "\n".join(lines).splitlines() if ln.strip()])
+    for r in recs:
+        assert (r.text is None) != (r.error is None)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notice_nlp.text.normalize import normalize
+
+# (input, expected normalised text, substring of the output, the original text it must map to)
+CASES = [
+    ("征 信", "征信", "征信", "征 信"),
+    ("逾-期 催.收 法/院 还~款", "逾期催收法院还款", "法院", "法/院"),
+    ("您好 张先生", "您好张先生", "张", "张"),
+    ("请加V：abc123", "请加微信:abc123", "加微信", "加V"),
+    ("薇信号xyz", "微信号xyz", "微信", "薇信"),
+    ("扣扣 12345678", "QQ 12345678", "QQ", "扣扣"),
+    ("崔收部门", "催收部门", "催收", "崔收"),
+    ("您的正信有问题", "您的征信有问题", "征信", "正信"),
+    ("认证信息已更新", "认证信息已更新", "认证", "认证"),
+    ("剩余期限三个月", "剩余期限三个月", "余期", "余期"),
+    ("施工安全第一", "施工安全第一", "工安", "工安"),
+    ("１３８①２３４５６７８", "13812345678", "138", "１３８"),
+    ("幺三八零零一二三四五六", "13800123456", "13800123456", "幺三八零零一二三四五六"),
+    ("一万二千元", "一万二千元", "一万二千", "一万二千"),
+    ("征💰信", "征信", "征信", "征💰信"),
+    ("征\u200b信\ufeff", "征信", "征信", "征\u200b信"),
+    ("關(guān)係(xì)", "关系", "关系", "關(guān)係"),
+    ("帳戶(A)餘額", "帐户(A)余额", "(A)", "(A)"),
+    ("點擊 t . cn / aB12 處理", "点击 t.cn/aB12 处理", "t.cn/aB12", "t . cn / aB12"),
+    ("访问 pay点com", "访问 pay.com", "pay.com", "pay点com"),
+    ("h t t p s : / / x.example", "https://x.example", "https://", "h t t p s : / / "),
+    ("隨著時間推移，這意味著", "随着时间推移,这意味着", "随着", "隨著"),
+    ("ｖх：ab１２", "微信:ab12", "微信", "ｖх"),
+    ("a\r\nb\rc", "a\nb\nc", "b", "b"),
+    ("NUL\x00here", "NULhere", "here", "here"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected", "probe", "orig_probe"), CASES)
+def test_normalize_table(raw: str, expected: str, probe: str, orig_probe: str) -> None:
+    n = normalize(raw)
+    assert n.text == expected
+    assert n.original == raw
+    i = n.text.index(probe)
+    assert n.original_span(i, i + len(probe)) == orig_probe
+
+
+def test_converted_flag_and_no_conversion() -> None:
+    assert normalize("徵信").converted
+    assert not normalize("征信").converted
+    assert normalize("徵信", convert=False).text == "徵信"
+
+
+def test_evasion_edits_are_recorded_with_original_offsets() -> None:
+    raw = "【某贷】加V 崔收 征 信"
+    n = normalize(raw)
+    ev = n.evasion_edits
+    assert {e.rule for e in ev} >= {"im.jia_v", "word.cuishou"}
+    for e in n.edits:
+        assert raw[e.start : e.end] == e.before
+
+
+def test_empty_and_type_errors() -> None:
+    assert normalize("").text == ""
+    with pytest.raises(TypeError, match="text"):
+        normalize(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        normalize("abc").to_original(2, 9)
+
+
+def test_lone_surrogates_are_dropped() -> None:
+    n = normalize("a\ud800b")
+    assert n.text == "ab"
+    assert n.text.encode("utf-8")
+
+
+def test_large_input_is_handled() -> None:
+    chunk = "您的账户已逾期，请登录App还款。加V：ab12，征 信受损。"
+    n = normalize(chunk * 20000)  # ~600k characters
+    assert n.text.count("加微信") == 20000
+    s, e = n.to_original(len(n.text) - 3, len(n.text))
+    assert n.original[s:e] == n.text[-3:]
+
+
+_ALPHABET = st.sampled_from(
+    list("征信逾期催收法院还款贷加微信关系的了是您请 -./·~*\u200b\u3000()（）,，。１２３①abcVv")
+    + ["(guān)", "加V", "薇信", "崔收", "👍", "💰", "t . cn", "點擊", "帳戶", "隨著", "\r\n", "\n"]
+)
+_TEXTS = st.lists(_ALPHABET, max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS, st.data())
+def test_every_span_maps_inside_the_original(text: str, data: st.DataObject) -> None:
+    n = normalize(text)
+    start = data.draw(st.integers(0, len(n.text)))
+    end = data.draw(st.integers(start, len(n.text)))
+    s, e = n.to_original(start, end)
+    assert 0 <= s <= e <= len(n.original)
+    if end > start:
+        assert e > s or n.text[start:end] == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("我们您的账单请按时还款谢谢")), min_size=1, max_size=30), _TEXTS)
+def test_untouched_regions_map_to_identical_text(plain: str, noisy: str) -> None:
+    # plain text that no step changes keeps its characters and its position
+    n = normalize(noisy + "。" + plain)
+    i = n.text.rindex("。") + 1
+    assert n.text[i:] == plain
+    assert n.original_span(i, len(n.text)) == plain
+    for k in range(i, len(n.text)):
+        assert n.original_span(k, k + 1) == n.text[k]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_normalises(text: str) -> None:
+    n = normalize(text)
+    n.text.encode("utf-8")  # no lone surrogates survive
+    s, e = n.to_original(0, len(n.text))
+    assert 0 <= s <= e <= len(text)

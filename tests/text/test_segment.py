@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from notice_nlp.text.segment import cut, get_nlp, sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("普惠金融逾期问题日益突出", "普惠金融"),
+        ("部分机构缺乏贷后管理", "贷后管理"),
+        ("多头借贷导致负债过高", "多头借贷"),
+        ("逾期会产生罚息和滞纳金", "滞纳金"),
+        ("小额贷款公司加强风控", "小额贷款公司"),
+    ],
+)
+def test_domain_dictionary_words(text: str, word: str) -> None:
+    assert word in cut(text)
+    assert word in [t.text for t in get_nlp()(text)]
+
+
+def test_doc_preserves_text_and_offsets() -> None:
+    text = "您的借款已逾期 3 天，请登录 App 还款。\n如有疑问请致电 95555！"
+    doc = get_nlp()(text)
+    assert doc.text == text
+    for tok in doc:
+        assert text[tok.idx : tok.idx + len(tok.text)] == tok.text
+    assert [s.text.strip() for s in doc.sents] == ["您的借款已逾期 3 天，请登录 App 还款。", "如有疑问请致电 95555！"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("第一句。第二句！第三句？", ["第一句。", "第二句！", "第三句？"]),
+        ("他说：“好的。”然后走了；再见", ["他说：“好的。”", "然后走了；", "再见"]),
+        ("标题\n\n正文一句。", ["标题", "正文一句。"]),
+        ("", []),
+        ("  \n ", []),
+        ("等等……好吧", ["等等……", "好吧"]),
+    ],
+)
+def test_sentences(text: str, expected: list[str]) -> None:
+    spans = sentences(text)
+    assert [text[s:e] for s, e in spans] == expected
+
+
+def test_thread_safe_segmentation() -> None:
+    nlp = get_nlp()
+    texts = ["逾期后请与贷款机构协商还款。" * 5, "加强贷后管理和风险预警。" * 5]
+    expected = [[t.text for t in nlp(x)] for x in texts]
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(50):
+                assert [t.text for t in nlp(texts[i % 2])] == expected[i % 2]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_cut_type_error() -> None:
+    with pytest.raises(TypeError, match="text"):
+        cut(None)  # type: ignore[arg-type]
