@@ -58,7 +58,9 @@ def test_type_errors_name_the_argument() -> None:
         decode(123)  # type: ignore[arg-type]
 
 
+# Control characters are left out: UTF-16 without a BOM is recognised by its NUL bytes, so a
+# "UTF-8" text made of NULs and letters is genuinely ambiguous.
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=200))
 def test_utf8_roundtrip(text: str) -> None:
     assert decode(text.encode("utf-8")) == text

@@ -30,6 +30,7 @@ CASES = [
     ("访问 pay点com", "访问 pay.com", "pay.com", "pay点com"),
     ("h t t p s : / / x.example", "https://x.example", "https://", "h t t p s : / / "),
     ("隨著時間推移，這意味著", "随着时间推移,这意味着", "随着", "隨著"),
+    ("這是什么意思，帳戶怎麼辦", "这是什么意思,帐户怎么办", "什么", "什么"),
     ("ｖх：ab１２", "微信:ab12", "微信", "ｖх"),
     ("a\r\nb\rc", "a\nb\nc", "b", "b"),
     ("NUL\x00here", "NULhere", "here", "here"),

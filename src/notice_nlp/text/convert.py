@@ -31,9 +31,23 @@ Edit = tuple[int, int, str]
 
 
 @functools.cache
-def _traditional_class() -> re.Pattern[str]:
+def _keep_chars() -> frozenset[str]:
+    lines = [ln for ln in read_text("opencc_keep.txt").splitlines() if ln and not ln.startswith("#")]
+    return frozenset("".join(lines))
+
+
+def _restore_kept(original: str, converted: str) -> str:
+    """Undo tw2s on standard Simplified characters it rewrites (什么 must not become 什幺)."""
+    keep = _keep_chars()
+    if keep.isdisjoint(original):
+        return converted
+    return "".join(o if o in keep else c for o, c in zip(original, converted))
+
+
+@functools.cache
+def _traditional_chars() -> frozenset[str]:
     lines = [ln for ln in read_text("traditional_chars.txt").splitlines() if ln and not ln.startswith("#")]
-    return re.compile("[" + re.escape("".join(lines)) + "]")
+    return frozenset("".join(lines))
 
 
 class Converter:
@@ -56,7 +70,7 @@ class Converter:
 
     @staticmethod
     def has_traditional(text: str) -> bool:
-        return _traditional_class().search(text) is not None
+        return not _traditional_chars().isdisjoint(text)
 
     def convert(self, text: str) -> str:
         # The C++ backend is not documented as thread-safe; one lock costs little here.
@@ -69,18 +83,19 @@ class Converter:
         Returns ``(base, edits)``: in ``base`` every line whose conversion kept its length is
         already converted (positions unchanged, so no offset map is needed); a line whose length
         changed is converted character by character and its phrase changes are given as ``edits``,
-        which
-        the caller applies with :func:`notice_nlp.text.offsets.apply_edits`.
+        which the caller applies with :func:`notice_nlp.text.offsets.apply_edits`.
         """
         if not self.has_traditional(text):
             return text, []
-        pat = _traditional_class()
+        trad = _traditional_chars()
         out_lines: list[str] = []
         edits: list[Edit] = []
         offset = 0
         for line in text.split("\n"):
-            new = self.convert(line) if pat.search(line) else line
-            if len(new) != len(line):
+            new = line if trad.isdisjoint(line) else self.convert(line)
+            if len(new) == len(line):
+                new = _restore_kept(line, new)
+            else:
                 new = self._align_line(line, offset, edits)
             out_lines.append(new)
             offset += len(line) + 1
@@ -98,7 +113,7 @@ class Converter:
             if len(new) == len(chunk):
                 base.append(new)
             else:
-                per_char = "".join(self.convert(c) for c in chunk)
+                per_char = _restore_kept(chunk, "".join(self.convert(c) for c in chunk))
                 if len(per_char) != len(chunk):
                     per_char = chunk
                 base.append(per_char)

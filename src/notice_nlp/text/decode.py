@@ -58,15 +58,15 @@ def _plausibility(text: str, encoding: str, sample: int = 4000) -> float:
 
 
 def _looks_utf16(data: bytes) -> str | None:
-    if len(data) < 4 or len(data) % 2:
+    if len(data) < 8 or len(data) % 2 or b"\x00" not in data:
         return None
     even_nuls = data[0::2].count(0)
     odd_nuls = data[1::2].count(0)
     half = len(data) // 2
     # ASCII-heavy UTF-16 has NULs in one byte lane; CJK-heavy UTF-16 has none but still decodes.
-    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+    if odd_nuls > 0.5 * half and even_nuls < 0.05 * half:
         return "utf-16-le"
-    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+    if even_nuls > 0.5 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
     return None
 

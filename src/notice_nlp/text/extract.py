@@ -163,8 +163,11 @@ def _filter_lines(lines: list[_Line], title: str | None) -> tuple[list[tuple[_Li
             continue
         level = ln.heading_level or _heading_level(s)
         if in_list:
+            # link lists are full of short question-like titles: only a numbered or tagged
+            # heading, or a paragraph of article text, ends the list
             long_text = len(s) >= rules.list_end_min_chars and _SENTENCE_END.search(s)
-            if level is None and not long_text:
+            structural = level is not None and (ln.heading_level is not None or not s.endswith(("?", "？")))
+            if not structural and not long_text:
                 dropped += 1
                 continue
             in_list = False

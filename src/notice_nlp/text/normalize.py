@@ -98,13 +98,28 @@ def _nfkc_class() -> re.Pattern[str]:
         (0xF900, 0xFAFF), (0xFB00, 0xFDFF), (0xFE00, 0xFFEF), (0x1D400, 0x1D7FF),
         (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
     ]
-    chars = [
-        chr(cp)
+    cps = [
+        cp
         for lo, hi in ranges
         for cp in range(lo, hi + 1)
         if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
     ]
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+    return re.compile(char_class(cps))
+
+
+def char_class(codepoints: list[int]) -> str:
+    """A regex character class with consecutive code points folded into ranges (fast to match)."""
+    parts: list[str] = []
+    cps = sorted(set(codepoints))
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
 
 
 _CONTROL = re.compile(
