@@ -1,0 +1,1197 @@
+"""Entity recognisers for SMS screening (domain.md §5).
+
+``find_entities(norm)`` runs one regex-based recogniser per kind on ``norm.text`` (normalised,
+Simplified, half-width), resolves overlapping spans and maps every span back to the original
+text. Nothing is fetched: links are only parsed.
+
+Entity types and their ``value``:
+
+==================  ==========================================================================
+``phone_mobile``    digits, mask characters kept (``"138****8000"``); flags ``masked``, ``cn_prefix``
+``phone_intl``      ``"+85212345678"``; flag ``international``
+``phone_landline``  ``"0755-12345678"`` (``"…转123"`` with an extension; flag ``extension``)
+``phone_400_800``   ``"4008123456"``; flag ``masked``
+``short_code``      the code (``"95588"``); flags ``official`` + a kind (``bank``, ``court`` …)
+``url``             ``{"url", "domain"}``; flags ``official``, ``shortener``, ``ip``, ``risky_token``,
+                    ``userinfo`` (``http://bank.com@other.host/``)
+``amount``          ``str(Decimal)`` in yuan (``"12000"``); flags ``masked``, ``approx`` and, for
+                    other currencies, ``usd``/``hkd``/``eur``/``jpy``/``dollar`` (value in that currency)
+``date_deadline``   ``{"date": "2024-11-10"}``, ``{"month_day": "11-10"}``, ``{"year_month"}``,
+                    ``{"relative": "0d"|"1d"|"24h"|"3wd"|"week:5" …}`` (+ ``"time": "HH:MM"``),
+                    ``{"overdue_days"|"overdue_months"|"overdue_periods": n}``; flags ``deadline``
+                    (…前), ``within`` (…内), ``after``, ``overdue``
+``bank_account``    digits (``"6222…"``), ``"6222****1234"`` or a tail ``"1234"``; flags
+                    ``luhn_ok``, ``masked``, ``tail``, ``unionpay``
+``payment_handle``  the handle (account, payee name) or the keyword; flags ``alipay``, ``qr``,
+                    ``payee``, ``private_account``, ``corporate_account``, ``safe_account`` …
+``contact_im``      the ID; flags ``wechat``, ``qq``, ``line``, ``whatsapp``, ``telegram``
+``org_claimed``     ``{"name", "kind", "canonical"}``; flags ``dissolved_regulator``,
+                    ``invented_body``, ``known``
+``sender_tag``      the name inside 【】; flags ``start`` / ``end``
+``case_number``     the number; flags ``court_format`` / ``nonstandard``
+``person_id``       the REDACTED number (``"1101**********1234"``); flags ``checksum_ok``, ``masked``
+==================  ==========================================================================
+
+Overlaps: entities are grouped in layers (numbers and links; handles; organisation names;
+sender tags). Within a layer, the higher-priority type wins (url > case_number > person_id >
+bank_account > phones > amount > short_code > date), then the longer span. Across layers spans
+may nest: 【招商银行】 is a ``sender_tag`` holding an ``org_claimed``; ``微信:13800138000`` is both a
+``contact_im`` and a ``phone_mobile``.
+
+Lists (official short codes and domains, shorteners, lender brands, regulators, invented
+bodies, generic organisation suffixes) live in ``rules/screening/entities.toml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from notice_nlp.resources import load_toml
+from notice_nlp.text.normalize import Normalized
+
+__all__ = ["Entity", "ENTITY_TYPES", "find_entities", "parse_number", "luhn_ok", "id_checksum_ok", "redact_id"]
+
+ENTITY_TYPES: tuple[str, ...] = (
+    "url", "case_number", "person_id", "bank_account", "phone_intl", "phone_mobile",
+    "phone_400_800", "phone_landline", "amount", "short_code", "date_deadline",
+    "contact_im", "payment_handle", "org_claimed", "sender_tag",
+)
+_PRIORITY = {t: i for i, t in enumerate(ENTITY_TYPES)}
+_LAYER = {t: "token" for t in ENTITY_TYPES[:11]} | {
+    "contact_im": "handle", "payment_handle": "handle", "org_claimed": "org", "sender_tag": "frame",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One recognised entity; ``start``/``end`` index the ORIGINAL text."""
+
+    type: str
+    text: str
+    start: int
+    end: int
+    value: Any
+    flags: tuple[str, ...] = ()
+    norm_start: int = 0
+    norm_end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (offsets into the original text)."""
+        return {
+            "type": self.type,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "value": self.value,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    """A candidate span in the normalised text."""
+
+    type: str
+    start: int
+    end: int
+    value: Any
+    flags: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- character classes
+
+_MASK = "xX*×●"
+_MD = f"[0-9{_MASK}]"  # a digit or a mask character
+_HAN = "\u4e00-\u9fff"
+_CN_DIGIT = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖兩貳"
+_CN_UNIT = "十百千万亿拾佰仟萬億"
+# Every pattern starts with a literal or a character class, so that the regex engine can skip
+# ahead to candidate positions; the "nothing alphanumeric before" check therefore comes right
+# after the first character: ``[0-9]{_F}`` = a digit that does not continue a number or word.
+_F = r"(?<![0-9A-Za-z][\s\S])"
+_FD = r"(?<![0-9A-Za-z.][\s\S])"  # … nor a decimal part
+_AREA_REST = r"(?:[12][0-9]|[3-9][0-9]{2})"  # area code after its 0: 010, 02x, 0xxx
+_URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+;=%]"
+
+
+def _strip_seps(s: str) -> str:
+    return s.replace(" ", "").replace("-", "")
+
+
+def _has_mask(s: str) -> bool:
+    return any(c in _MASK for c in s)
+
+
+def _n_digits(s: str) -> int:
+    return sum(map(s.count, "0123456789"))
+
+
+def _before(text: str, pos: int, n: int) -> str:
+    return text[max(0, pos - n) : pos]
+
+
+# --------------------------------------------------------------------------- checksums & numbers
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check used by bank card numbers."""
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = ord(c) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_checksum_ok(id18: str) -> bool:
+    """GB 11643 check digit of an 18-character resident ID number."""
+    if len(id18) != 18 or not id18[:17].isdigit():
+        return False
+    total = sum(int(c) * w for c, w in zip(id18[:17], _ID_WEIGHTS))
+    return "10X98765432"[total % 11] == id18[17].upper()
+
+
+def _valid_birth(id18: str) -> bool:
+    try:
+        date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_like_id(digits: str) -> bool:
+    return len(digits) == 18 and id_checksum_ok(digits) and _valid_birth(digits)
+
+
+def redact_id(s: str) -> str:
+    """Keep the first and last four characters of an ID number."""
+    return s[:4] + "*" * max(len(s) - 8, 0) + s[-4:]
+
+
+_CN_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {
+    "〇": 0, "两": 2, "兩": 2, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6,
+    "柒": 7, "捌": 8, "玖": 9,
+}
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_NUM_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?|.", re.S)
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def parse_number(s: str) -> Decimal | None:
+    """Arabic, Chinese or mixed numerals → Decimal (一万二千, 壹万贰仟, 1.2万, 三千五, 1,200.50).
+
+    A single digit right after a unit abbreviates the next lower unit (三千五 = 3500,
+    一万二 = 12000). Returns None when ``s`` is not a number.
+    """
+    plain = s.replace(",", "")
+    if _PLAIN_NUMBER.fullmatch(plain):
+        return Decimal(plain)
+    total = section = Decimal(0)
+    num: Decimal | None = None
+    last_unit, after_unit, zero, seen = 0, False, False, False
+    for tok in _NUM_TOKEN.findall(plain):
+        seen = True
+        if "0" <= tok[0] <= "9" or tok in _CN_DIGIT_VALUE:
+            d = Decimal(tok) if "0" <= tok[0] <= "9" else Decimal(_CN_DIGIT_VALUE[tok])
+            if tok in ("零", "〇"):
+                zero, after_unit = True, False
+                continue
+            if num is not None:
+                return None
+            num = d
+        elif tok in _CN_SMALL:
+            section += (num if num is not None else Decimal(1)) * _CN_SMALL[tok]
+            num, last_unit, after_unit, zero = None, _CN_SMALL[tok], True, False
+            continue
+        elif tok in _CN_BIG:
+            unit = _CN_BIG[tok]
+            section += num if num is not None else 0
+            total = (total + section) * unit if unit == 10**8 else total + section * unit
+            section, num, last_unit, after_unit, zero = Decimal(0), None, unit, True, False
+            continue
+        else:
+            return None
+    if not seen:
+        return None
+    if num is not None:
+        single = num == num.to_integral_value() and 0 < num < 10
+        if after_unit and not zero and single and last_unit >= 100:
+            num = num * last_unit / 10
+        section += num
+    return total + section
+
+
+def _fmt_decimal(d: Decimal) -> str:
+    out = format(d.normalize(), "f")
+    return "0" if out in ("-0", "") else out
+
+
+# --------------------------------------------------------------------------- rule data
+
+@dataclass(frozen=True)
+class _OrgName:
+    canonical: str
+    kind: str
+    flags: tuple[str, ...]
+    not_after: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
+    only_after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _OrgSuffix:
+    pattern: re.Pattern[str]
+    kind: str
+    min_prefix: int
+    max_prefix: int
+    exclude: tuple[str, ...]
+    exclude_exact: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Lists:
+    short_codes: dict[str, str]  # code -> kind
+    prefix_kinds: tuple[tuple[str, str], ...]
+    official: tuple[str, ...]
+    shorteners: tuple[str, ...]
+    risky: re.Pattern[str]
+    tld_pattern: str
+    org_names: dict[str, _OrgName]
+    org_known: re.Pattern[str]
+    org_suffix_any: re.Pattern[str]
+    suffixes: tuple[_OrgSuffix, ...]
+    stop_chars: frozenset[str]
+    invented: tuple[tuple[str, str], ...]  # (name, kind)
+
+
+def _org_names(data: dict[str, Any]) -> dict[str, _OrgName]:
+    names: dict[str, _OrgName] = {}
+
+    def add(form: str, canonical: str, kind: str, flags: tuple[str, ...], spec: dict[str, Any]) -> None:
+        names[form] = _OrgName(
+            canonical, kind, flags,
+            tuple(spec.get("not_after", ())), tuple(spec.get("not_before", ())), tuple(spec.get("only_after", ())),
+        )
+
+    for b in data["banks"]:
+        for form in (b["name"], *b.get("aliases", ())):
+            add(form, b["name"], "lender", ("known",), b)
+    for c in data["consumer_finance"]:
+        add(c["name"], c["name"], "lender", ("known",), c)
+    for p in data["platforms"]:
+        add(p["name"], p["name"], "platform", ("known",), p)
+    for r in data["regulators"]:
+        flags = ("known", "dissolved_regulator") if r["status"] == "dissolved" else ("known",)
+        for form in (r["name"], *r.get("aliases", ())):
+            add(form, r["name"], r.get("kind", "regulator"), flags, r)
+    for n in data["named_bodies"]:
+        add(n["name"], n["name"], n["kind"], ("known",), n)
+    for n in data["invented_bodies"]:
+        add(n["name"], n["name"], n["kind"], ("invented_body",), n)
+    return names
+
+
+def _org_suffixes(data: dict[str, Any]) -> tuple[_OrgSuffix, ...]:
+    out = []
+    for s in data["org_suffixes"]:
+        for lead in s["leads"]:
+            out.append(_OrgSuffix(
+                re.compile(re.escape(lead) + s.get("suffix", "")), s["kind"],
+                int(s.get("min_prefix", 0)), int(s.get("max_prefix", 8)),
+                tuple(s.get("exclude_prefixes", ())), tuple(s.get("exclude_exact", ())), tuple(s.get("flags", ())),
+            ))
+    return tuple(out)
+
+
+def _alternation(forms: Sequence[str]) -> str:
+    return "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+
+
+@functools.cache
+def _lists() -> _Lists:
+    data = load_toml("screening", "entities.toml")
+    names = _org_names(data)
+    suffixes = _org_suffixes(data)
+    risky = "|".join(
+        rf"(?<![a-z0-9]){re.escape(t['token'])}(?![a-z0-9])" if t.get("boundary") else re.escape(t["token"])
+        for t in data["risky_url_tokens"]
+    )
+    return _Lists(
+        short_codes={c["code"]: c["kind"] for c in data["short_codes"]},
+        prefix_kinds=tuple(sorted(((p["prefix"], p["kind"]) for p in data["short_code_prefix_kinds"]), key=lambda p: -len(p[0]))),
+        official=tuple(d["suffix"].lower() for d in data["official_domains"]),
+        shorteners=tuple(d["domain"].lower() for d in data["shorteners"]),
+        risky=re.compile(risky),
+        tld_pattern=_alternation(data["url_tlds"]),
+        org_names=names,
+        org_known=re.compile(_alternation(list(names))),
+        org_suffix_any=re.compile("|".join(s.pattern.pattern for s in suffixes)),
+        suffixes=suffixes,
+        stop_chars=frozenset(data["org_stop_chars"]),
+        invented=tuple((n["name"], n["kind"]) for n in data["invented_bodies"]),
+    )
+
+
+# --------------------------------------------------------------------------- compiled patterns
+
+_PAYEE_NAME = (
+    rf"[{_HAN}()]{{2,24}}?(?:有限公司|公司)"
+    rf"|[{_HAN}][{_MASK}]{{1,3}}"
+    rf"|[{_HAN}·]{{2,4}}?(?=$|[^{_HAN}·]|卡号|账号|帐号|开户|银行|手机|电话|请|转|身份|收款|支付)"
+)
+_HANDLE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|1[3-9][0-9](?:[ \-]?[0-9xX*]{4}){2}|[A-Za-z0-9_.\-]{4,40}"
+_HOUR = r"(?P<h>[0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:[点时](?P<mi>[0-5]?[0-9]分?|半)?|:(?P<mi2>[0-5][0-9]))"
+_AMOUNT_TAIL = (
+    rf"(?P<mag>(?:[{_CN_UNIT}]+(?:[0-9](?![0-9.]))?)*)(?P<approx>多|余)?"
+    r"(?:[ ]?(?P<unit>元整|元|块钱|块|圆整|圆|美元|美金|港元|港币|欧元|日元|rmb|RMB|yuan))?"
+)
+_ARABIC_REST = rf"(?:[0-9{_MASK}]{{0,2}}(?:,[0-9{_MASK}]{{3}})+(?:\.[0-9{_MASK}]{{1,4}})?|[0-9{_MASK}]*(?:\.[0-9{_MASK}]{{1,4}})?)"
+
+_PAYMENT_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(("支付宝账号", "支付宝帐号", "支付宝账户", "支付宝帐户", "支付宝"), "alipay"),
+    **dict.fromkeys(("收款二维码", "付款二维码", "收款码", "付款码", "二维码", "扫一扫", "扫码"), "qr"),
+    **dict.fromkeys(("收款人", "收款户名", "收款账户名", "收款方", "开户名", "账户名", "帐户名", "户名"), "payee"),
+    **dict.fromkeys(("对私账户", "对私账号", "对私", "个人账户", "个人账号", "个人银行卡", "个人卡", "私人账户",
+                     "私人账号", "私人卡", "私户"), "private_account"),
+    **dict.fromkeys(("对公账户", "对公账号", "对公"), "corporate_account"),
+    **dict.fromkeys(("资金清查账户", "安全账户", "清查账户", "冲正账户", "监管账户", "核查账户", "验资账户"), "safe_account"),
+    **dict.fromkeys(("微信转账", "微信收款", "支付宝转账"), "transfer"),
+}
+_IM_KEYWORDS: dict[str, str] = {
+    **dict.fromkeys(("微信号", "微信", "wechat", "WeChat", "Wechat"), "wechat"),
+    **dict.fromkeys(("QQ号", "QQ", "qq号", "qq"), "qq"),
+    **dict.fromkeys(("QQ群", "qq群"), "qq_group"),
+    **dict.fromkeys(("LINE", "Line", "line"), "line"),
+    **dict.fromkeys(("WhatsApp", "Whatsapp", "whatsapp"), "whatsapp"),
+    **dict.fromkeys(("Telegram", "telegram", "TG"), "telegram"),
+}
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    mobile: re.Pattern[str]
+    intl: re.Pattern[str]
+    landline: re.Pattern[str]
+    hotline: re.Pattern[str]
+    short_code: re.Pattern[str]
+    police: re.Pattern[str]
+    url_scheme: re.Pattern[str]
+    url_bare: re.Pattern[str]
+    url_ipish: re.Pattern[str]
+    url_ip: re.Pattern[str]
+    amount_cur: re.Pattern[str]
+    amount_arabic: re.Pattern[str]
+    amount_cn: re.Pattern[str]
+    amount_cn_gate: re.Pattern[str]
+    date_ymd: re.Pattern[str]
+    date_iso: re.Pattern[str]
+    date_md: re.Pattern[str]
+    date_slash: re.Pattern[str]
+    date_relative: re.Pattern[str]
+    date_duration: re.Pattern[str]
+    date_overdue: re.Pattern[str]
+    card: re.Pattern[str]
+    card_masked: re.Pattern[str]
+    card_tail: re.Pattern[str]
+    person_id: re.Pattern[str]
+    person_id_masked: re.Pattern[str]
+    pay_keyword: re.Pattern[str]
+    pay_alipay_tail: re.Pattern[str]
+    pay_payee_tail: re.Pattern[str]
+    im_keyword: re.Pattern[str]
+    im_tail: re.Pattern[str]
+    sender_start: re.Pattern[str]
+    sender_end: re.Pattern[str]
+    case_court: re.Pattern[str]
+    case_keyword: re.Pattern[str]
+    case_id: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    tlds = _lists().tld_pattern
+    label = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+    return _Patterns(
+        mobile=re.compile(
+            rf"[+01]{_F}(?:(?<=\+) ?86[ \-]?1|(?<=0)0 ?86[ \-]?1|(?<=1))[3-9]{_MD}(?:[ \-]?{_MD}{{4}}){{2}}(?![0-9A-Za-z*×●])"
+        ),
+        intl=re.compile(rf"[+0]{_F}(?:(?<=\+)|(?<=0)0)(?!86)(?P<num>[1-9][0-9]{{0,3}}(?:[ \-]?[0-9xX*]){{6,13}})(?![0-9A-Za-z*])"),
+        landline=re.compile(
+            rf"[(0]{_F}(?:(?<=\()0|(?<=0))(?P<area>{_AREA_REST})\)?[ \-]?(?P<num>[2-9][0-9]{{6,7}})"
+            r"(?:[ ]?(?:转|分机|ext\.?|-)[ ]?(?P<ext>[0-9]{1,5}))?(?![0-9A-Za-z])"
+        ),
+        hotline=re.compile(rf"[48]{_F}(?P<rest>00(?:[ \-]?[0-9xX*]){{7}})(?:[ ]?(?:转|-)(?P<ext>[0-9]{{1,5}}))?(?![0-9A-Za-z*])"),
+        short_code=re.compile(
+            rf"[019]{_FD}(?:(?<=0){_AREA_REST}[ \-]?(?P<c96>96[0-9]{{3}})|(?<=1)(?P<c1>06[0-9]{{5,17}}|[02][0-9]{{3}})"
+            r"|(?<=9)(?P<c9>[56][0-9]{3}))(?![0-9A-Za-z]|\.[0-9])"
+        ),
+        police=re.compile(r"(?:报警|拨打|致电|电话|请打)[ :]*(?P<code>110)(?![0-9])"),
+        url_scheme=re.compile(rf"[hH](?<![A-Za-z][\s\S])(?i:ttps?)://{_URL_CHARS}+"),
+        url_bare=re.compile(
+            rf"[A-Za-z0-9](?<![A-Za-z0-9@.\-_/][\s\S])(?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.(?:{label}\.)*(?i:{tlds})"
+            rf"(?![A-Za-z0-9\-])(?P<rest>(?::[0-9]{{2,5}})?(?:[/?#]{_URL_CHARS}*)?)"
+        ),
+        url_ipish=re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),
+        url_ip=re.compile(
+            r"(?<![0-9A-Za-z.])(?P<host>(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2}))"
+            rf"(?P<rest>(?::[0-9]{{2,5}})?(?:/{_URL_CHARS}*)?)(?![0-9])"
+        ),
+        amount_cur=re.compile(
+            rf"(?P<cur>¥|\$|RMB|rmb|CNY|人民币|HK\$)[ ]?(?P<num>[0-9{_MASK}]{_ARABIC_REST}){_AMOUNT_TAIL}"
+        ),
+        amount_arabic=re.compile(
+            rf"[0-9{_MASK}]{_FD}(?<![0-9],[\s\S])(?<![¥$币][\s\S])(?P<rest>{_ARABIC_REST})"
+            rf"(?=[ ]?[{_CN_UNIT}元块圆美港欧日ryR多余]){_AMOUNT_TAIL}"
+        ),
+        amount_cn=re.compile(
+            rf"[{_CN_DIGIT}十拾][{_CN_DIGIT}{_CN_UNIT}]*(?P<approx>多|余)?(?P<unit>元整|元|块钱|块|圆整|圆)?"
+        ),
+        amount_cn_gate=re.compile(r"[元块圆千百万亿仟佰萬億]"),
+        date_ymd=re.compile(
+            rf"[12](?<![0-9][\s\S])[0-9]{{3}}[ ]?年[ ]?(?P<m>[0-9]{{1,2}})[ ]?月(?:[ ]?(?P<d>[0-9]{{1,2}})[日号])?(?:[ ]?{_HOUR})?"
+        ),
+        date_iso=re.compile(
+            rf"[12]{_FD}[0-9]{{3}}(?P<sep>[\-/.])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<d>[0-9]{{1,2}})(?![0-9]|\.[0-9])(?:[ ]?{_HOUR})?"
+        ),
+        date_md=re.compile(rf"[0-9](?<![0-9年][\s\S])(?P<m2>[0-9]?)[ ]?月[ ]?(?P<d>[0-9]{{1,2}})[日号](?:[ ]?{_HOUR})?"),
+        date_slash=re.compile(
+            r"[0-9](?<![0-9A-Za-z./\-][\s\S])(?P<m2>[0-9]?)(?P<sep>[/\-])(?P<d>[0-9]{1,2})(?![0-9/.%\-])"
+        ),
+        date_relative=re.compile(
+            r"(?P<w>今天|今日|当天|当日|今晚|今夜|明天|明日|明晚|后天|本周[一二三四五六日天]|这周[一二三四五六日天]"
+            r"|下周[一二三四五六日天]|周[一二三四五六日天](?=前|之前|以前))"
+            rf"(?:[ ]?(?P<tod>早上|上午|中午|下午|晚上|傍晚|凌晨)?[ ]?{_HOUR})?(?P<b>之前|以前|前|之内|内|截止)?"
+        ),
+        date_duration=re.compile(
+            r"[0-9一二两三四五六七八九十半][0-9一二两三四五六七八九十]{0,2}[ ]?"
+            r"(?P<u>个?小时|个?钟头|个?工作日|天|日|分钟|个月|周|年)(?P<w>之内|以内|内|之后|以后|后)"
+        ),
+        date_overdue=re.compile(
+            r"(?:逾期|超期)(?:已经|已达|已|达|超过|了)?[ ]?(?P<n>[0-9]{1,4}|[零一二两三四五六七八九十百]{1,5})[ ]?"
+            r"(?P<u>天|日|个月|月|期)"
+        ),
+        card=re.compile(rf"[3-69]{_F}[0-9]{{3}}(?:[ \-]?[0-9]{{4}}){{3}}(?:[0-9]{{1,3}}|[ \-][0-9]{{3}})?(?![0-9A-Za-z])"),
+        card_masked=re.compile(rf"[3-69]{_F}[0-9]{{3,5}}(?:[ \-]?[{_MASK}]{{2,}}){{1,4}}[ \-]?[0-9]{{4}}(?![0-9A-Za-z*])"),
+        card_tail=re.compile(r"尾号(?:为|是)?[:：]?[ ]?(?P<tail>[0-9xX*]{4})(?![0-9A-Za-z])"),
+        person_id=re.compile(
+            rf"[1-9]{_F}[0-9]{{5}}(?:19|20)[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{{3}}[0-9Xx](?![0-9A-Za-z])"
+        ),
+        person_id_masked=re.compile(rf"[1-9]{_F}[0-9]{{1,5}}[{_MASK}]{{6,14}}[0-9]{{0,4}}[0-9Xx*](?![0-9A-Za-z*])"),
+        pay_keyword=re.compile(_alternation(list(_PAYMENT_KEYWORDS))),
+        pay_alipay_tail=re.compile(rf"[ ]?(?:[:：]|是|为)[ ]?(?P<h>{_HANDLE})"),
+        pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_PAYEE_NAME})"),
+        im_keyword=re.compile(_alternation(list(_IM_KEYWORDS))),
+        im_tail=re.compile(
+            r"(?:号码|账号|号|ID|id)?[ ]?(?:[:：=]|是|为)?[ ]?(?P<id>@?[A-Za-z0-9+][A-Za-z0-9_.\-]{3,29})(?![A-Za-z0-9_])"
+        ),
+        sender_start=re.compile(r"\A[ \n]*(?P<tag>【(?P<name>[^【】\n]{2,20})】)"),
+        sender_end=re.compile(r"(?P<tag>【(?P<name>[^【】\n]{2,20})】)[ \n]*\Z"),
+        case_court=re.compile(
+            rf"[(〔\[](?:19|20)[0-9]{{2}}[)〕\]][ ]?(?:最高法|[{_HAN}]{{1,2}}[0-9]{{2,6}})[{_HAN}]{{1,3}}[0-9]{{1,6}}号"
+        ),
+        case_keyword=re.compile(
+            r"(?:执行案号|案号|案件编号|案件号|案件单号|工单号|工单编号|立案编号|立案号|卷宗号|受理号)"
+            r"[ ]?(?:为|是)?[ ]?[:：#]?[ ]?"
+        ),
+        case_id=re.compile(
+            rf"[(〔\[]?(?:19|20)[0-9]{{2}}[)〕\]]?[^\s,.;:!?。，；、]{{1,20}}?号|[A-Za-z0-9][A-Za-z0-9\-_/#]{{3,31}}"
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    """The normalised text plus cheap facts that let recognisers skip work."""
+
+    text: str
+    longest_run: int  # longest run of ASCII digits
+    n_digits: int
+    masked: bool  # holds a mask character next to a digit
+
+    @classmethod
+    def of(cls, text: str) -> _Ctx:
+        runs = _DIGIT_RUN.findall(text)
+        return cls(text, max(map(len, runs), default=0), sum(map(len, runs)), bool(runs) and _MASKED.search(text) is not None)
+
+
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_MASKED = re.compile(rf"[0-9][ \-]?[{_MASK}]|[{_MASK}][ \-]?[0-9]")
+
+
+# --------------------------------------------------------------------------- phones
+
+_CC_PREFIX = re.compile(r"^(?:\+|00) ?86[ \-]?")
+
+
+def _find_phone_mobile(ctx: _Ctx) -> Iterator[_Cand]:
+    if ctx.longest_run < 3:
+        return
+    for m in _patterns().mobile.finditer(ctx.text):
+        raw = m.group()
+        num = _strip_seps(_CC_PREFIX.sub("", raw))
+        if _n_digits(num) < 6:
+            continue
+        flags = ("masked",) if _has_mask(num) else ()
+        if len(num) != len(_strip_seps(raw)):
+            flags += ("cn_prefix",)
+        yield _Cand("phone_mobile", m.start(), m.end(), num, flags)
+
+
+def _find_phone_intl(ctx: _Ctx) -> Iterator[_Cand]:
+    if ctx.n_digits < 7 or ("+" not in ctx.text and "00" not in ctx.text):
+        return
+    for m in _patterns().intl.finditer(ctx.text):
+        num = _strip_seps(m.group("num"))
+        flags = ("international", "masked") if _has_mask(num) else ("international",)
+        yield _Cand("phone_intl", m.start(), m.end(), "+" + num, flags)
+
+
+def _find_phone_landline(ctx: _Ctx) -> Iterator[_Cand]:
+    if ctx.n_digits < 9 or "0" not in ctx.text:
+        return
+    for m in _patterns().landline.finditer(ctx.text):
+        value = f"0{m.group('area')}-{m.group('num')}"
+        flags: tuple[str, ...] = ()
+        if m.group("ext"):
+            value += f"转{m.group('ext')}"
+            flags = ("extension",)
+        yield _Cand("phone_landline", m.start(), m.end(), value, flags)
+
+
+def _find_phone_400_800(ctx: _Ctx) -> Iterator[_Cand]:
+    if ctx.n_digits < 6 or ("400" not in ctx.text and "800" not in ctx.text):
+        return
+    for m in _patterns().hotline.finditer(ctx.text):
+        num = ctx.text[m.start()] + _strip_seps(m.group("rest"))
+        flags = ("masked",) if _has_mask(num) else ()
+        if m.group("ext"):
+            flags += ("extension",)
+        yield _Cand("phone_400_800", m.start(), m.end(), num, flags)
+
+
+# --------------------------------------------------------------------------- short codes
+
+_AMOUNT_AFTER = re.compile(
+    r"[ ]?(?:元|块|圆|万|千|百|亿|多|余|个|人|次|天|年|月|日|号|%|笔|期|名|条|分|角|米|位|件|户|家|倍|张|份|rmb|RMB|美元|港)"
+)
+_MONEY_BEFORE = re.compile(
+    r"(?:[¥$]|RMB|rmb|人民币|第|欠款|还款|金额|本金|应还|共计|合计|余额|需还|结清|欠|共|计|仅需|只需|费用|利息|罚息|额度|价格|售价)[ :]*$"
+)
+_PHONE_CONTEXT = re.compile(r"致电|拨打|电话|热线|客服|回复|发送|短信|号码|联系|咨询|详询|投诉|举报|来电|Tel|tel|TEL")
+
+
+def _short_code_kind(code: str) -> tuple[str, bool]:
+    lists = _lists()
+    if code in lists.short_codes:
+        return lists.short_codes[code], True
+    for prefix, kind in lists.prefix_kinds:
+        if code.startswith(prefix):
+            return kind, False
+    return "service", False
+
+
+def _short_code_ok(text: str, start: int, end: int, code: str, official: bool) -> bool:
+    """Reject numbers that are amounts or counts (12345元, 10000人, 第10086期)."""
+    if _AMOUNT_AFTER.match(text, end) or _MONEY_BEFORE.search(_before(text, start, 6)):
+        return False
+    if official or code[:2] in ("95", "96") or code.startswith("106"):
+        return True
+    return _PHONE_CONTEXT.search(_before(text, start, 8)) is not None
+
+
+def _short_code_cand(text: str, start: int, code_start: int, end: int, code: str) -> _Cand | None:
+    kind, official = _short_code_kind(code)
+    if not _short_code_ok(text, code_start, end, code, official):
+        return None
+    flags = ("official", kind) if official else (kind,)
+    if start != code_start:
+        flags += ("area_code",)
+    return _Cand("short_code", start, end, code, flags)
+
+
+def _find_short_code(ctx: _Ctx) -> Iterator[_Cand]:
+    if ctx.longest_run < 3:
+        return
+    text = ctx.text
+    pats = _patterns()
+    for m in pats.short_code.finditer(text):
+        if m.group("c96"):
+            cand = _short_code_cand(text, m.start(), m.start("c96"), m.end(), m.group("c96"))
+        else:
+            code = text[m.start()] + (m.group("c1") or m.group("c9"))
+            cand = _short_code_cand(text, m.start(), m.start(), m.end(), code)
+        if cand is not None:
+            yield cand
+    if "110" in text:
+        for m in pats.police.finditer(text):
+            kind, official = _short_code_kind("110")
+            yield _Cand("short_code", m.start("code"), m.end("code"), "110", ("official", kind) if official else (kind,))
+
+
+# --------------------------------------------------------------------------- links
+
+def _url_flags(host: str, url: str) -> tuple[str, ...]:
+    lists = _lists()
+    flags: list[str] = []
+
+    def under(suffixes: tuple[str, ...]) -> bool:
+        return any(host == s or host.endswith("." + s) for s in suffixes)
+
+    official = under(lists.official)
+    if official:
+        flags.append("official")
+    if under(lists.shorteners):
+        flags.append("shortener")
+    if host.replace(".", "").isdigit():
+        flags.append("ip")
+    probe = url.lower()
+    if official:
+        probe = probe.split(host, 1)[-1]  # words inside an official host ("alipay") do not count
+    if lists.risky.search(probe):
+        flags.append("risky_token")
+    return tuple(flags)
+
+
+def _url_cand(start: int, url: str, host: str, extra: tuple[str, ...] = ()) -> _Cand:
+    host = host.lower().rstrip(".")
+    return _Cand("url", start, start + len(url), {"url": url, "domain": host}, _url_flags(host, url) + extra)
+
+
+def _trim_url(s: str) -> str:
+    return s.rstrip(".,:;!?'\"-_~")
+
+
+def _scheme_url(m: re.Match[str]) -> _Cand | None:
+    url = _trim_url(m.group())
+    netloc = re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]
+    extra: tuple[str, ...] = ()
+    if "@" in netloc:  # http://bank.com@evil.example/ goes to evil.example
+        netloc, extra = netloc.rsplit("@", 1)[1], ("userinfo",)
+    host = netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
+    return _url_cand(m.start(), url, host, extra) if host else None
+
+
+def _find_url(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    if "." not in text:
+        return
+    pats = _patterns()
+    if "://" in text:
+        for m in pats.url_scheme.finditer(text):
+            if (cand := _scheme_url(m)) is not None:
+                yield cand
+    for m in pats.url_bare.finditer(text):
+        host = text[m.start() : m.start("rest")]
+        yield _url_cand(m.start(), host + _trim_url(m.group("rest")), host)
+    if pats.url_ipish.search(text):
+        for m in pats.url_ip.finditer(text):
+            rest = _trim_url(m.group("rest"))
+            if rest:  # a bare dotted quad may be a version number
+                yield _url_cand(m.start(), m.group("host") + rest, m.group("host"))
+
+
+# --------------------------------------------------------------------------- amounts
+
+_COUNTER_AFTER = re.compile(
+    r"[ ]?(?:多|余)?(?:人|个|次|名|户|家|条|件|字|步|里|米|份|篇|张|台|辆|位|号|倍|股|册|本|单|票|盒|斤|克|吨|"
+    r"小时|分钟|天|年|月|日|周|期|%|平|套|间|楼|层|岁|公|粉|行|页|首|只|遍|项)"
+)
+_MONEY_CONTEXT = re.compile(r"欠|还|付|转|交|缴|额|款|共计|合计|需|结清|只要|仅|赔|费|利息|本金|价|借")
+_CURRENCY_FLAGS = {"$": "dollar", "美元": "usd", "美金": "usd", "HK$": "hkd", "港元": "hkd", "港币": "hkd",
+                   "欧元": "eur", "日元": "jpy"}
+_CURRENCY_GATE = re.compile(r"[¥$]|RMB|rmb|CNY|人民币")
+
+
+def _amount_value(num: str) -> tuple[Any, tuple[str, ...]]:
+    if _has_mask(num):
+        return num, ("masked",)
+    d = parse_number(num)
+    return (None, ()) if d is None else (_fmt_decimal(d), ())
+
+
+def _amount_flags(m: re.Match[str], flags: tuple[str, ...], cur: str = "") -> tuple[str, ...]:
+    if m.group("approx"):
+        flags += ("approx",)
+    for c in (cur, (m.group("unit") or "").strip()):
+        if c in _CURRENCY_FLAGS:
+            flags += (_CURRENCY_FLAGS[c],)
+    return flags
+
+
+def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | None:
+    mag = m.group("mag")
+    if _n_digits(num) == 0:
+        return None
+    if not (cur or m.group("unit")) and (not mag or _has_mask(num) or _COUNTER_AFTER.match(ctx.text, m.end())):
+        return None  # 2万人, 3天, 100个: counts, not money
+    value, flags = _amount_value(num + mag)
+    if value is None:
+        return None
+    return _Cand("amount", m.start(), m.end(), value, _amount_flags(m, flags, cur))
+
+
+def _find_amount_arabic(ctx: _Ctx) -> Iterator[_Cand]:
+    if not ctx.n_digits:
+        return
+    pats = _patterns()
+    if _CURRENCY_GATE.search(ctx.text):
+        for m in pats.amount_cur.finditer(ctx.text):
+            if (cand := _arabic_amount(ctx, m, m.group("num"), m.group("cur"))) is not None:
+                yield cand
+    for m in pats.amount_arabic.finditer(ctx.text):
+        if (cand := _arabic_amount(ctx, m, ctx.text[m.start() : m.end("rest")], "")) is not None:
+            yield cand
+
+
+def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    pats = _patterns()
+    if not pats.amount_cn_gate.search(text):
+        return
+    for m in pats.amount_cn.finditer(text):
+        num = text[m.start() : m.start("approx") if m.group("approx") else m.start("unit") if m.group("unit") else m.end()]
+        before = _before(text, m.start(), 4).rstrip(" ")
+        cur = "人民币" if before.endswith("人民币") else "¥" if before.endswith("¥") else ""
+        if not (cur or m.group("unit")):
+            if len(num) < 2 or not any(c in _CN_UNIT for c in num) or _COUNTER_AFTER.match(text, m.end()):
+                continue
+            if not _MONEY_CONTEXT.search(before):
+                continue
+        d = parse_number(num)
+        if d is None:
+            continue
+        start = text.rindex(cur, 0, m.start()) if cur else m.start()
+        yield _Cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur))
+
+
+# --------------------------------------------------------------------------- dates and deadlines
+
+_DATE_CONTEXT_AFTER = ("前", "之前", "到期", "截止", "以前")
+_DATE_CONTEXT_BEFORE = ("于", "至", "截至", "截止", "日期", "到期日", "还款日", "期限", "在")
+_WEEKDAY = {c: i for i, c in enumerate("一二三四五六日", start=1)} | {"天": 7}
+_REL_DAY = {"今天": "0d", "今日": "0d", "当天": "0d", "当日": "0d", "今晚": "0d", "今夜": "0d",
+            "明天": "1d", "明日": "1d", "明晚": "1d", "后天": "2d"}
+_EVENING = ("下午", "晚上", "傍晚", "今晚", "今夜", "明晚")
+_DURATION_UNIT = {"小时": "h", "钟头": "h", "工作日": "wd", "天": "d", "日": "d", "分钟": "min", "月": "mo",
+                  "周": "w", "年": "y"}
+
+
+def _valid_md(month: int, day: int, year: int = 2024) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _small_number(s: str) -> Decimal | None:
+    return Decimal("0.5") if s == "半" else parse_number(s)
+
+
+def _time_of(m: re.Match[str], tod: str = "") -> str | None:
+    """``HH:MM`` from the ``h``/``mi``/``mi2`` groups of a match (None when there is no hour)."""
+    h_raw = m.group("h")
+    h = parse_number(h_raw) if h_raw else None
+    if h is None or h > 24:
+        return None
+    hour = int(h)
+    mi_raw = (m.group("mi") or m.group("mi2") or "").rstrip("分")
+    minute = 30 if mi_raw == "半" else int(mi_raw or 0)
+    if tod in _EVENING and hour < 12:
+        hour += 12
+    elif tod in _EVENING and hour == 12 and tod != "下午":
+        hour = 24
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _deadline_flags(text: str, end: int) -> tuple[str, ...]:
+    return ("deadline",) if text.startswith(_DATE_CONTEXT_AFTER, end) else ()
+
+
+def _date_cand(ctx: _Ctx, m: re.Match[str], year: int | None, month: int, day: str | None) -> _Cand | None:
+    if year is not None and not 1900 <= year <= 2099:
+        return None
+    if day is None:
+        if year is None or not 1 <= month <= 12:
+            return None
+        value: dict[str, Any] = {"year_month": f"{year}-{month:02d}"}
+    elif not _valid_md(month, int(day), year or 2024):
+        return None
+    elif year is None:
+        value = {"month_day": f"{month:02d}-{int(day):02d}"}
+    else:
+        value = {"date": f"{year}-{month:02d}-{int(day):02d}"}
+    if t := _time_of(m):
+        value["time"] = t
+    return _Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(ctx.text, m.end()))
+
+
+def _find_dates_absolute(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    if not ctx.n_digits:
+        return
+    pats = _patterns()
+    found: list[_Cand | None] = []
+    if "年" in text:
+        found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
+                  for m in pats.date_ymd.finditer(text)]
+    if any(c in text for c in "-/.") and ctx.longest_run >= 4:
+        found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
+                  for m in pats.date_iso.finditer(text)]
+    if "月" in text:
+        found += [_date_cand(ctx, m, None, int(text[m.start() : m.end("m2")]), m.group("d"))
+                  for m in pats.date_md.finditer(text)]
+    yield from (c for c in found if c is not None)
+
+
+def _slash_date_ok(text: str, m: re.Match[str], mo: str, d: str) -> bool:
+    """11/10 is a date; 1/3 is a fraction unless the context says deadline; 1/12期 is a count."""
+    if not (1 <= int(mo) <= 12 and _valid_md(int(mo), int(d))):
+        return False
+    if _COUNTER_AFTER.match(text, m.end()) or _before(text, m.start(), 1) == "第":
+        return False
+    context = text.startswith(_DATE_CONTEXT_AFTER, m.end()) or _before(text, m.start(), 4).rstrip(" :").endswith(_DATE_CONTEXT_BEFORE)
+    if m.group("sep") == "-":
+        return context
+    return context or (len(mo) == 2 and len(d) == 2) or (len(d) == 2 and not mo.startswith("0"))
+
+
+def _find_dates_slash(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    if not ctx.n_digits or ("/" not in text and "-" not in text):
+        return
+    for m in _patterns().date_slash.finditer(text):
+        mo, d = text[m.start() : m.end("m2")], m.group("d")
+        if _slash_date_ok(text, m, mo, d):
+            value = {"month_day": f"{int(mo):02d}-{int(d):02d}"}
+            yield _Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(text, m.end()))
+
+
+def _find_dates_relative(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    pats = _patterns()
+    for m in pats.date_relative.finditer(text):
+        w = m.group("w")
+        if w in _REL_DAY:
+            value: dict[str, Any] = {"relative": _REL_DAY[w]}
+        else:
+            value = {"relative": f"{'next_week' if w.startswith('下') else 'week'}:{_WEEKDAY[w[-1]]}"}
+        if t := _time_of(m, m.group("tod") or w):
+            value["time"] = t
+        b = m.group("b") or ""
+        flags = ("within",) if b.endswith("内") else ("deadline",) if b else _deadline_flags(text, m.end())
+        yield _Cand("date_deadline", m.start(), m.end(), value, flags)
+    if "内" in text or "后" in text:
+        for m in pats.date_duration.finditer(text):
+            n = _small_number(text[m.start() : m.start("u")].strip())
+            if n is None or n <= 0:
+                continue
+            unit = _DURATION_UNIT[m.group("u").lstrip("个")]
+            flags = ("within",) if m.group("w").endswith("内") else ("after",)
+            yield _Cand("date_deadline", m.start(), m.end(), {"relative": f"{_fmt_decimal(n)}{unit}"}, flags)
+    if "期" in text:
+        for m in pats.date_overdue.finditer(text):
+            n = parse_number(m.group("n"))
+            if n is None:
+                continue
+            key = {"天": "overdue_days", "日": "overdue_days", "期": "overdue_periods"}.get(m.group("u"), "overdue_months")
+            yield _Cand("date_deadline", m.start(), m.end(), {key: int(n)}, ("overdue",))
+
+
+# --------------------------------------------------------------------------- bank accounts & IDs
+
+_PHONE_TAIL_BEFORE = re.compile(r"(?:手机|电话|号码|手机号)$")
+_ID_CONTEXT = re.compile(r"身份证|证件号|身份号|公民身份")
+
+
+def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    pats = _patterns()
+    if ctx.n_digits >= 16 and ctx.longest_run >= 4:
+        for m in pats.card.finditer(text):
+            digits = _strip_seps(m.group())
+            if not 16 <= len(digits) <= 19 or _looks_like_id(digits):
+                continue
+            flags = ("luhn_ok",) if luhn_ok(digits) else ()
+            if digits.startswith("62"):
+                flags += ("unionpay",)
+            yield _Cand("bank_account", m.start(), m.end(), digits, flags)
+    if ctx.masked:
+        for m in pats.card_masked.finditer(text):
+            num = _strip_seps(m.group())
+            if len(num) < 12:
+                continue  # 4008**1234 is a hotline, not a card
+            if len(num) == 18 and not num.startswith(("62", "9")):
+                continue  # an 18-character masked number is an ID number (person_id)
+            yield _Cand("bank_account", m.start(), m.end(), num, ("masked",))
+    if "尾号" in text:
+        for m in pats.card_tail.finditer(text):
+            if _PHONE_TAIL_BEFORE.search(_before(text, m.start(), 4)):
+                continue
+            tail = m.group("tail")
+            flags = ("tail", "masked") if _has_mask(tail) else ("tail",)
+            yield _Cand("bank_account", m.start("tail"), m.end("tail"), tail, flags)
+
+
+def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    pats = _patterns()
+    if ctx.longest_run >= 17:
+        for m in pats.person_id.finditer(text):
+            pid = m.group().upper()
+            if id_checksum_ok(pid):
+                flags: tuple[str, ...] = ("checksum_ok",)
+            elif _ID_CONTEXT.search(_before(text, m.start(), 12)):
+                flags = ()
+            else:
+                continue  # 18 digits that fail the check: maybe a card number
+            yield _Cand("person_id", m.start(), m.end(), redact_id(pid), flags)
+    if ctx.masked:
+        for m in pats.person_id_masked.finditer(text):
+            pid = m.group()
+            if len(pid) != 18:
+                continue
+            if pid.startswith(("62", "9")) and not _ID_CONTEXT.search(_before(text, m.start(), 12)):
+                continue
+            yield _Cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",))
+
+
+# --------------------------------------------------------------------------- handles and contacts
+
+def _payment_cand(text: str, m: re.Match[str], kind: str) -> _Cand | None:
+    pats = _patterns()
+    kw = m.group()
+    if kind == "alipay":
+        tail = pats.pay_alipay_tail.match(text, m.end())
+        if tail:
+            return _Cand("payment_handle", m.start(), tail.end(), tail.group("h").rstrip("."), ("alipay",))
+        return _Cand("payment_handle", m.start(), m.end(), kw, ("alipay",)) if kw != "支付宝" else None
+    if kind == "payee":
+        tail = pats.pay_payee_tail.match(text, m.end())
+        if tail:
+            return _Cand("payment_handle", m.start(), tail.end(), tail.group("name"), ("payee", "named"))
+        return _Cand("payment_handle", m.start(), m.end(), kw, ("payee",))
+    return _Cand("payment_handle", m.start(), m.end(), kw, (kind,))
+
+
+def _find_payment_handle(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    for m in _patterns().pay_keyword.finditer(text):
+        if (cand := _payment_cand(text, m, _PAYMENT_KEYWORDS[m.group()])) is not None:
+            yield cand
+
+
+def _im_id_ok(platform: str, ident: str) -> bool:
+    bare = ident.lstrip("@+")
+    if platform == "qq":
+        return bare.isdigit() and 5 <= len(bare) <= 12 and bare[0] != "0"
+    if platform == "wechat":
+        return (bare[:1].isalpha() and 4 <= len(bare) <= 20) or (bare.isdigit() and 5 <= len(bare) <= 15)
+    return len(bare) >= 3
+
+
+def _find_contact_im(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    pats = _patterns()
+    for m in pats.im_keyword.finditer(text):
+        kw = m.group()
+        if kw.isascii() and m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha():
+            continue  # "online", "setting"
+        tail = pats.im_tail.match(text, m.end())
+        if not tail:
+            continue
+        platform = _IM_KEYWORDS[kw]
+        flags = ("qq", "group") if platform == "qq_group" else (platform,)
+        ident = tail.group("id").rstrip(".-")
+        if _im_id_ok(flags[0], ident):
+            yield _Cand("contact_im", tail.start("id"), tail.start("id") + len(ident), ident, flags)
+
+
+# --------------------------------------------------------------------------- organisations
+
+def _known_orgs(text: str) -> list[tuple[int, int, _OrgName]]:
+    lists = _lists()
+    out = []
+    for m in lists.org_known.finditer(text):
+        spec = lists.org_names[m.group()]
+        if spec.not_after and _before(text, m.start(), 1) in spec.not_after:
+            continue
+        if spec.not_before and text[m.end() : m.end() + 1] in spec.not_before:
+            continue
+        if spec.only_after and not _before(text, m.start(), 4).endswith(spec.only_after):
+            continue
+        out.append((m.start(), m.end(), spec))
+    return out
+
+
+def _walk_left(text: str, start: int, limit: int, stops: frozenset[str], floor: int) -> int:
+    """Leftmost start of the Han name that ends at ``start`` (at most ``limit`` characters, not
+    before ``floor``, cut at a stop character)."""
+    j = start
+    while j > floor and start - j < limit:
+        c = text[j - 1]
+        if not ("\u4e00" <= c <= "\u9fff" or c.isascii() and c.isalpha()) or c in stops:
+            break  # Han characters and Latin letters (XX银行, ABC消费金融) make up a name
+        j -= 1
+    return j
+
+
+def _excluded(prefix: str, suf: _OrgSuffix) -> bool:
+    if any(prefix.endswith(ex) for ex in suf.exclude):
+        return True
+    return any(prefix == ex or (prefix.endswith(ex) and len(prefix) - len(ex) <= 1) for ex in suf.exclude_exact)
+
+
+def _org_cand(text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]) -> _Cand:
+    name = text[start:end]
+    for inv, inv_kind in _lists().invented:
+        if inv in name and "invented_body" not in flags:
+            flags, kind = flags + ("invented_body",), inv_kind
+    return _Cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
+
+
+def _which_suffix(text: str, m: re.Match[str]) -> _OrgSuffix:
+    return next(
+        (s for s in _lists().suffixes if (sm := s.pattern.match(text, m.start())) and sm.end() == m.end()),
+        _lists().suffixes[0],
+    )
+
+
+def _generic_org(text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], floor: int) -> _Cand | None:
+    """A generic "XX银行 / XX人民法院 …" name: suffix plus the Han characters before it."""
+    s, e = m.start(), m.end()
+    if any(ks <= s and e <= ke for ks, ke, _ in known):
+        return None  # part of a known name
+    suf = _which_suffix(text, m)
+    anchor = next(((ks, ke, spec) for ks, ke, spec in known if ks < s <= ke <= e), None)
+    if anchor is not None:  # 招联消费金融 + 有限公司
+        ks, ke, spec = anchor
+        return _org_cand(text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags)
+    j = _walk_left(text, s, suf.max_prefix, _lists().stop_chars, floor)
+    prefix = text[j:s]
+    if len(prefix) < suf.min_prefix or _excluded(prefix, suf):
+        return None
+    return _org_cand(text, j, e, suf.kind, text[j:e], suf.flags)
+
+
+def _find_org_claimed(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    lists = _lists()
+    known = _known_orgs(text)
+    for s, e, spec in known:
+        yield _org_cand(text, s, e, spec.kind, spec.canonical, spec.flags)
+    matches = list(lists.org_suffix_any.finditer(text))
+    if not matches:
+        return
+    barriers = sorted({ke for _, ke, _ in known} | {m.end() for m in matches})
+    for m in matches:
+        floor = max((b for b in barriers if b <= m.start()), default=0)
+        if (cand := _generic_org(text, m, known, floor)) is not None:
+            yield cand
+
+
+# --------------------------------------------------------------------------- tags and case numbers
+
+def _find_sender_tag(ctx: _Ctx) -> Iterator[_Cand]:
+    if "【" not in ctx.text:
+        return
+    pats = _patterns()
+    first = pats.sender_start.search(ctx.text)
+    last = pats.sender_end.search(ctx.text)
+    if first and last and first.start("tag") == last.start("tag"):
+        yield _Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start", "end"))
+        return
+    if first:
+        yield _Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start",))
+    if last:
+        yield _Cand("sender_tag", last.start("tag"), last.end("tag"), last.group("name").strip(), ("end",))
+
+
+def _find_case_number(ctx: _Ctx) -> Iterator[_Cand]:
+    text = ctx.text
+    if "号" not in text:
+        return
+    pats = _patterns()
+    for m in pats.case_court.finditer(text):
+        yield _Cand("case_number", m.start(), m.end(), m.group(), ("court_format",))
+    for m in pats.case_keyword.finditer(text):
+        if pats.case_court.match(text, m.end()):
+            continue
+        idm = pats.case_id.match(text, m.end())
+        if idm:
+            yield _Cand("case_number", idm.start(), idm.end(), idm.group(), ("nonstandard",))
+
+
+# --------------------------------------------------------------------------- driver
+
+_RECOGNISERS: tuple[Callable[[_Ctx], Iterator[_Cand]], ...] = (
+    _find_url,
+    _find_case_number,
+    _find_person_id,
+    _find_bank_account,
+    _find_phone_intl,
+    _find_phone_mobile,
+    _find_phone_400_800,
+    _find_phone_landline,
+    _find_amount_arabic,
+    _find_amount_cn,
+    _find_short_code,
+    _find_dates_absolute,
+    _find_dates_slash,
+    _find_dates_relative,
+    _find_contact_im,
+    _find_payment_handle,
+    _find_org_claimed,
+    _find_sender_tag,
+)
+
+
+def _resolve(cands: list[_Cand]) -> list[_Cand]:
+    """Keep the best candidate per span: within a layer, priority first, then length."""
+    order = sorted(cands, key=lambda c: (_PRIORITY[c.type], c.start - c.end, c.start))
+    taken: dict[str, list[tuple[int, int]]] = {}
+    kept: list[_Cand] = []
+    for c in order:
+        if c.end <= c.start:
+            continue
+        layer = _LAYER[c.type]
+        spans = taken.setdefault(layer, [])
+        if layer == "frame":
+            if (c.start, c.end) in spans:
+                continue
+        elif any(c.start < e and s < c.end for s, e in spans):
+            continue
+        spans.append((c.start, c.end))
+        kept.append(c)
+    return kept
+
+
+def find_entities(norm: Normalized) -> list[Entity]:
+    """Every entity in ``norm.text``, with offsets into ``norm.original``, sorted by start."""
+    text = norm.text
+    if not text:
+        return []
+    ctx = _Ctx.of(text)
+    cands: list[_Cand] = []
+    for recogniser in _RECOGNISERS:
+        cands.extend(recogniser(ctx))
+    out: list[Entity] = []
+    original = norm.original
+    for c in _resolve(cands):
+        s, e = norm.to_original(c.start, c.end)
+        out.append(Entity(c.type, original[s:e], s, e, c.value, c.flags, c.start, c.end))
+    out.sort(key=lambda x: (x.start, -x.end, _PRIORITY[x.type]))
+    return out
