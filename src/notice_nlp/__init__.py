@@ -11,6 +11,9 @@ Public API::
     notice_nlp.load_page(source) -> Page                 # HTML or web-copied text
     notice_nlp.get_nlp() -> spacy.Language               # blank "zh" + jieba + domain dictionary
     notice_nlp.sentences(text) -> list[(start, end)]
+    notice_nlp.screen(text, **metadata) -> Verdict      # legitimate / threatening / fraudulent + why
+    notice_nlp.screen_many(texts) -> Iterator[Verdict]
+    notice_nlp.analyze(source) -> ArticleReport          # causes, strategies, impacts with evidence
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from notice_nlp.text.decode import DecodeError, decode
     from notice_nlp.text.extract import Page, Section, load_page
     from notice_nlp.text.normalize import Normalized, normalize
+    from notice_nlp.screening.screen import screen, screen_many
+    from notice_nlp.screening.verdict import Verdict
     from notice_nlp.text.segment import cut, get_nlp, sentences
+    from notice_nlp.themes import ArticleReport, analyze
 
 _LAZY: dict[str, str] = {
     "decode": "notice_nlp.text.decode",
@@ -37,6 +43,11 @@ _LAZY: dict[str, str] = {
     "get_nlp": "notice_nlp.text.segment",
     "cut": "notice_nlp.text.segment",
     "sentences": "notice_nlp.text.segment",
+    "screen": "notice_nlp.screening.screen",
+    "screen_many": "notice_nlp.screening.screen",
+    "Verdict": "notice_nlp.screening.verdict",
+    "analyze": "notice_nlp.themes",
+    "ArticleReport": "notice_nlp.themes",
 }
 
 __all__ = ["__version__", *_LAZY]

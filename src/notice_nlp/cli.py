@@ -103,6 +103,139 @@ def normalize(
         raise typer.Exit(EXIT_RECORD_ERRORS)
 
 
+
+_VERDICT_FIELDS = ("label", "scores", "tags", "reasons", "entities", "advice", "needs_review", "review_reasons", "model_version", "rules_version")
+
+
+def _daily_counts(records: list[Any]) -> dict[int, int]:
+    """Messages per (sender, recipient role, day) for batch excessive-frequency detection."""
+    from collections import Counter
+
+    keys: dict[int, tuple[str, str, str]] = {}
+    for rec in records:
+        f = rec.fields
+        sender, when = f.get("sender"), f.get("received_at")
+        if sender and isinstance(when, str) and len(when) >= 10:
+            keys[rec.index] = (str(sender), str(f.get("recipient") or f.get("recipient_role") or ""), when[:10])
+    counts = Counter(keys.values())
+    return {i: counts[k] for i, k in keys.items()}
+
+
+@app.command()
+def screen(
+    input: Annotated[str, typer.Argument(help="Messages: .txt (one per line), .jsonl (field text), .csv (column text), or - for stdin.")],
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Output .jsonl (default, stdout) or .csv.")] = None,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr (default: for files on a terminal).")] = None,
+) -> None:
+    """Screen messages: one verdict per input record, in input order, with an `error` field."""
+    from notice_nlp.io.progress import Progress
+    from notice_nlp.io.records import InputError, open_writer, read_records
+    from notice_nlp.screening.screen import screen_many
+
+    try:
+        records = list(read_records(input))
+    except InputError as exc:
+        raise UserError(str(exc)) from exc
+    counts = _daily_counts(records)
+    bar = Progress(len(records), "screen", enabled=progress if progress is not None else (None if input != "-" else False))
+    failed = 0
+    empty = {k: None for k in _VERDICT_FIELDS}
+
+    def verdicts(chunk: list[Any]) -> list[dict[str, Any]]:
+        """Verdict dicts (or {"error": ...}) for a chunk; batched, per record only on failure."""
+        metas = []
+        for rec in chunk:
+            meta = {k: rec.fields.get(k) for k in ("sender", "received_at", "recipient_role")}
+            meta["messages_today"] = counts.get(rec.index)
+            metas.append(meta)
+        try:
+            return [v.to_dict() for v in screen_many([r.text or "" for r in chunk], metas)]
+        except Exception:
+            out: list[dict[str, Any]] = []
+            for rec, meta in zip(chunk, metas):
+                try:
+                    out.append(next(screen_many([rec.text or ""], [meta])).to_dict())
+                except Exception as exc:  # one bad record never stops the run
+                    out.append({"error": str(exc) if isinstance(exc, (TypeError, ValueError)) else f"{type(exc).__name__}: {exc}"})
+            return out
+
+    with open_writer(output) as writer:
+        for start in range(0, len(records), 256):
+            chunk = records[start : start + 256]
+            good = [r for r in chunk if r.error is None]
+            results = dict(zip((r.index for r in good), verdicts(good))) if good else {}
+            for rec in chunk:
+                row: dict[str, Any] = {k: v for k, v in rec.fields.items() if not k.startswith("_")}
+                row.update(empty)
+                row["text"] = rec.text
+                row["error"] = rec.error
+                if rec.error is None:
+                    row.update(results[rec.index])
+                if row["error"]:
+                    failed += 1
+                writer.write(row)
+                bar.update(1, failed=1 if row["error"] else 0)
+    bar.close()
+    if failed:
+        typer.echo(f"notice-nlp: {failed} of {len(records)} record(s) failed; see their 'error' field", err=True)
+        raise typer.Exit(EXIT_RECORD_ERRORS)
+
+
+@app.command()
+def train(
+    corpus: Annotated[str, typer.Argument(help="Corpus folder or .jsonl file.")] = "corpora/sms",
+    out: Annotated[Optional[str], typer.Option("--out", help="Model folder (default: the package's model folder).")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 13,
+) -> None:
+    """Train the screening model (seeded, reproducible); prints the corpus hash."""
+    from pathlib import Path
+
+    from notice_nlp.screening.evaluate import train as _train
+    from notice_nlp.screening.model import default_model_dir
+
+    target = Path(out) if out else Path(str(default_model_dir()))
+    try:
+        info = _train(corpus, target, seed=seed)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from exc
+    typer.echo(f"trained {info['model_version']} on {info['n_messages']} messages; corpus hash {info['corpus_hash']}; saved to {target}")
+
+
+@app.command()
+def evaluate(
+    corpus: Annotated[str, typer.Argument(help="Corpus folder or .jsonl file.")] = "corpora/sms",
+    challenge: Annotated[Optional[str], typer.Option("--challenge", help="Separately written test set (default corpora/sms/challenge).")] = None,
+    report: Annotated[Optional[str], typer.Option("--report", help="Markdown report to write.")] = "docs/evaluation.md",
+    seed: Annotated[int, typer.Option("--seed")] = 13,
+) -> None:
+    """Grouped 5-fold CV by family: per-class P/R/F1, macro-F1, confusion matrix, per-tag P/R."""
+    from pathlib import Path
+
+    from notice_nlp.screening.evaluate import evaluate as _evaluate
+    from notice_nlp.screening.evaluate import print_summary, report_markdown
+
+    ch = challenge if challenge is not None else str(Path(corpus) / "challenge")
+    try:
+        result = _evaluate(corpus, ch, seed=seed)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from exc
+    typer.echo(print_summary(result))
+    if report:
+        Path(report).parent.mkdir(parents=True, exist_ok=True)
+        Path(report).write_text(report_markdown(result, f"notice-nlp evaluate {corpus}"), encoding="utf-8")
+        typer.echo(f"wrote {report}")
+
+
+def _register_article_commands() -> None:
+    from notice_nlp.cli_articles import analyze_cmd, evaluate_themes_cmd
+
+    app.command("analyze")(analyze_cmd)
+    app.command("evaluate-themes")(evaluate_themes_cmd)
+
+
+_register_article_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors are reported by click (exit 2); our own user errors too."""
     try:

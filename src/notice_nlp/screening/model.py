@@ -1,0 +1,266 @@
+"""The learned part of screening: a linear model over n-grams and rule features.
+
+Features: character 1–3-grams and jieba words of the *masked* text (TF-IDF, scikit-learn's
+vectorisers) plus the symbolic features of :func:`features.symbolic_features` (rule hits, entity
+kinds, evasion, metadata). Classifier: multinomial logistic regression (scikit-learn), with a
+temperature fitted on grouped out-of-fold predictions so the probabilities are calibrated.
+
+Storage is not a pickle: vocabularies and settings go to ``model.json``, arrays (IDF weights,
+coefficients) to ``model.npz`` loaded with ``allow_pickle=False``. Loading rebuilds the
+vectorisers from their vocabulary and IDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from notice_nlp.screening.verdict import LABELS
+
+__all__ = ["Model", "fit_model", "load_model", "default_model_dir", "FEATURE_SETTINGS"]
+
+FEATURE_SETTINGS: dict[str, Any] = {
+    "char_ngram_range": [1, 3],
+    "char_min_df": 2,
+    "word_min_df": 2,
+    "C": 4.0,
+    "symbolic_scale": 0.5,
+}
+
+
+def _word_tokens(text: str) -> list[str]:
+    from notice_nlp.text.segment import cut
+
+    return [w for w in cut(text) if w.strip()]
+
+
+def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    lo, hi = FEATURE_SETTINGS["char_ngram_range"]
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(lo, hi),
+        min_df=FEATURE_SETTINGS["char_min_df"],
+        sublinear_tf=True,
+        lowercase=True,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
+
+
+def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=_word_tokens,
+        min_df=FEATURE_SETTINGS["word_min_df"],
+        sublinear_tf=True,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
+
+
+@dataclass
+class Model:
+    char_vec: Any
+    word_vec: Any
+    symbolic: list[str]
+    coef: np.ndarray  # (n_classes, n_features)
+    intercept: np.ndarray
+    temperature: float
+    classes: tuple[str, ...]
+    info: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self._sym_index = {name: i for i, name in enumerate(self.symbolic)}
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return str(self.info.get("model_version", "untrained"))
+
+    def design(self, masked: Sequence[str], symbolic: Sequence[dict[str, float]]) -> Any:
+        from scipy import sparse
+
+        xc = self.char_vec.transform(masked)
+        xw = self.word_vec.transform(masked)
+        rows, cols, vals = [], [], []
+        scale = FEATURE_SETTINGS["symbolic_scale"]
+        for i, feats in enumerate(symbolic):
+            for name, v in feats.items():
+                j = self._sym_index.get(name)
+                if j is not None and v:
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(v * scale)
+        xs = sparse.csr_matrix((vals, (rows, cols)), shape=(len(masked), len(self.symbolic)), dtype=np.float32)
+        return sparse.hstack([xc, xw, xs], format="csr")
+
+    def logits(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef.T) + self.intercept
+
+    def proba(self, masked: Sequence[str], symbolic: Sequence[dict[str, float]]) -> np.ndarray:
+        z = self.logits(self.design(masked, symbolic)) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def top_ngrams(self, masked: str, label: str, k: int = 3) -> list[tuple[str, float]]:
+        """The character n-grams of ``masked`` that push most towards ``label`` (for reasons)."""
+        xc = self.char_vec.transform([masked])
+        ci = self.classes.index(label)
+        contrib = xc.multiply(self.coef[ci, : xc.shape[1]] - self.coef[:, : xc.shape[1]].mean(axis=0)).tocsr()
+        if contrib.nnz == 0:
+            return []
+        inv = self._inverse_char_vocab()
+        order = np.argsort(-contrib.data)
+        out: list[tuple[str, float]] = []
+        for idx in order:
+            v = float(contrib.data[idx])
+            if v <= 0:
+                break
+            gram = inv[int(contrib.indices[idx])]
+            if len(gram.strip()) < 2 or any("\ue000" <= c <= "\ue0ff" for c in gram):
+                continue
+            out.append((gram, v))
+            if len(out) >= k:
+                break
+        return out
+
+    def _inverse_char_vocab(self) -> dict[int, str]:
+        inv = getattr(self, "_inv", None)
+        if inv is None:
+            with self._lock:
+                inv = {i: g for g, i in self.char_vec.vocabulary_.items()}
+                self._inv = inv
+        return inv
+
+    # ----------------------------------------------------------------- storage
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": 1,
+            "classes": list(self.classes),
+            "temperature": self.temperature,
+            "symbolic": self.symbolic,
+            "char_vocabulary": self.char_vec.vocabulary_,
+            "word_vocabulary": self.word_vec.vocabulary_,
+            "settings": FEATURE_SETTINGS,
+            "info": self.info,
+        }
+        (folder / "model.json").write_text(
+            json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":")), encoding="utf-8"
+        )
+        np.savez_compressed(
+            folder / "model.npz",
+            char_idf=self.char_vec.idf_.astype(np.float64),
+            word_idf=self.word_vec.idf_.astype(np.float64),
+            coef=self.coef.astype(np.float64),
+            intercept=self.intercept.astype(np.float64),
+        )
+
+
+def _restore_vectorizer(vec: Any, idf: np.ndarray) -> Any:
+    # fixed vocabulary + stored IDF: the vectoriser is "fitted" without seeing any text
+    vec._validate_vocabulary()
+    vec.idf_ = idf
+    return vec
+
+
+def default_model_dir() -> Traversable:
+    return resources.files("notice_nlp.screening") / "model"
+
+
+def load_model(folder: Traversable | Path | None = None) -> Model:
+    folder = default_model_dir() if folder is None else folder
+    meta_node = folder / "model.json"
+    arr_node = folder / "model.npz"
+    if not meta_node.is_file() or not arr_node.is_file():
+        raise FileNotFoundError(
+            f"no trained screening model in {folder}: run `notice-nlp train` (the wheel ships one)"
+        )
+    meta = json.loads(meta_node.read_text(encoding="utf-8"))
+    with arr_node.open("rb") as fh:
+        arrays = np.load(fh, allow_pickle=False)
+        char_idf, word_idf = arrays["char_idf"], arrays["word_idf"]
+        coef, intercept = arrays["coef"], arrays["intercept"]
+    char_vec = _restore_vectorizer(_char_vectorizer(meta["char_vocabulary"]), char_idf)
+    word_vec = _restore_vectorizer(_word_vectorizer(meta["word_vocabulary"]), word_idf)
+    return Model(
+        char_vec,
+        word_vec,
+        list(meta["symbolic"]),
+        coef,
+        intercept,
+        float(meta["temperature"]),
+        tuple(meta["classes"]),
+        dict(meta["info"]),
+    )
+
+
+def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), y].mean())
+
+    res = minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded")
+    return float(res.x)
+
+
+def _fit_linear(masked: Sequence[str], symbolic: Sequence[dict[str, float]], y: np.ndarray, seed: int) -> Model:
+    from sklearn.linear_model import LogisticRegression
+
+    char_vec = _char_vectorizer()
+    word_vec = _word_vectorizer()
+    char_vec.fit(masked)
+    word_vec.fit(masked)
+    names = sorted({k for feats in symbolic for k in feats})
+    model = Model(char_vec, word_vec, names, np.zeros((len(LABELS), 1)), np.zeros(len(LABELS)), 1.0, LABELS, {})
+    X = model.design(masked, symbolic)
+    clf = LogisticRegression(C=FEATURE_SETTINGS["C"], max_iter=3000, class_weight="balanced", random_state=seed)
+    clf.fit(X, y)
+    order = [list(clf.classes_).index(i) for i in range(len(LABELS))]
+    model.coef = clf.coef_[order].astype(np.float64)
+    model.intercept = clf.intercept_[order].astype(np.float64)
+    return model
+
+
+def fit_model(
+    masked: Sequence[str],
+    symbolic: Sequence[dict[str, float]],
+    labels: Sequence[str],
+    groups: Sequence[str],
+    *,
+    seed: int = 13,
+    info: dict[str, Any] | None = None,
+) -> Model:
+    """Fit on everything; the temperature comes from grouped 5-fold out-of-fold logits."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y = np.array([LABELS.index(lab) for lab in labels])
+    oof = np.zeros((len(y), len(LABELS)))
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
+    for tr, te in folds.split(np.zeros(len(y)), y, groups):
+        m = _fit_linear([masked[i] for i in tr], [symbolic[i] for i in tr], y[tr], seed)
+        oof[te] = m.logits(m.design([masked[i] for i in te], [symbolic[i] for i in te]))
+    model = _fit_linear(masked, symbolic, y, seed)
+    model.temperature = _fit_temperature(oof, y)
+    model.info = dict(info or {})
+    digest = hashlib.sha256(model.coef.tobytes() + model.intercept.tobytes()).hexdigest()[:10]
+    model.info["model_version"] = f"lr-{digest}"
+    return model

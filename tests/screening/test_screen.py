@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import notice_nlp
+from notice_nlp.screening.screen import screen, screen_many
+
+# (message, expected label, a tag that must be present or None, a reason substring of the ORIGINAL text)
+CASES = [
+    ("【招商银行】尊敬的王先生，您尾号6688的信用卡本期账单应还3,256.80元，已逾期5天，请通过招商银行App还款，如有困难可致电95555申请分期。", "legitimate", None, None),
+    ("【某某消费金融】李女士，您的借款已逾期32天，欠款4,120元，请于12月5日前通过官方App还款，逾期记录将按规定报送征信。", "legitimate", None, None),
+    ("再不还钱，明天带兄弟去你家，打断你的腿", "threatening", "threat_violence", "打断你的腿"),
+    ("你的案件已移交经侦，明日将上门拘捕，现在登录App还款还来得及。", "threatening", "false_legal_consequence", None),
+    ("老赖，再不还钱就把你的照片发到你通讯录所有人", "threatening", "privacy_disclosure", None),
+    ("【工商银行】请今日内将结清款转至专员王经理个人账户6222020012345678，户名王强，可减免利息。", "fraudulent", "fraud_private_payment", None),
+    ("XX区人民法院执行局：您已被立案，今日18点前扫码缴纳和解金3000元可撤诉，否则强制拘留。", "fraudulent", "fraud_fake_court_lawyer", None),
+    ("您在大学期间开通的校园贷账户不符合国家规定，需今天注销，否则影响征信，请加QQ联系注销专员。", "fraudulent", "fraud_cancel_campus_loan", None),
+    ("內部渠道3天消除逾期記錄，包過，先付服務費，加V：cx2026", "fraudulent", "fraud_credit_repair", None),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "tag", "reason"), CASES)
+def test_screen_table(text: str, label: str, tag: str | None, reason: str | None) -> None:
+    v = screen(text)
+    assert v.label == label, (v.label, v.scores, [r.rule_id for r in v.reasons])
+    if tag:
+        assert tag in v.tag_ids
+    if reason:
+        assert any(r.text == reason or reason in r.text for r in v.reasons)
+
+
+@pytest.mark.parametrize(("text", "label", "tag", "reason"), CASES)
+def test_verdict_invariants(text: str, label: str, tag: str | None, reason: str | None) -> None:
+    v = screen(text)
+    assert set(v.scores) == {"legitimate", "threatening", "fraudulent"}
+    assert abs(sum(v.scores.values()) - 1) < 1e-3
+    if v.label != "legitimate":
+        assert v.reasons, "every non-legitimate verdict has a reason"
+        assert v.advice
+    for r in v.reasons:
+        if r.end > r.start:
+            assert text[r.start : r.end] == r.text
+    for e in v.entities:
+        assert text[e["start"] : e["end"]] == e["text"]
+    for t in v.tags:
+        assert t.citation
+    json.dumps(v.to_dict(), ensure_ascii=False)
+    assert v.model_version.startswith("lr-") and v.rules_version
+
+
+def test_offsets_into_original_after_normalisation() -> None:
+    text = "【某贷】再不還錢就把你的照片發到你通 訊 錄所有人"
+    v = screen(text)
+    assert v.label == "threatening"
+    for r in v.reasons:
+        if r.end > r.start:
+            assert text[r.start : r.end] == r.text
+
+
+def test_safety_hint_is_not_fraud() -> None:
+    v = screen("【招商银行】您的信用卡已逾期3天，请通过招商银行App还款。我行不会要求您向个人账户转账，也不会索要验证码，谨防诈骗。")
+    assert v.label == "legitimate"
+
+
+def test_metadata_changes_only_what_it_should() -> None:
+    text = "【某某消费金融】您的借款已逾期10天，欠款2,000元，请尽快通过官方App还款。"
+    assert screen(text).label == "legitimate"
+    night = screen(text, received_at="2026-03-14T23:40:00+08:00")
+    assert night.label == "threatening" and "odd_hours" in night.tag_ids
+    assert night.needs_review  # the only violation comes from metadata
+    day = screen(text, received_at="2026-03-14T10:00:00+08:00", sender="10690000123", recipient_role="debtor")
+    assert day.label == "legitimate"
+    contact = screen(text.replace("您的借款", "张三的借款"), recipient_role="contact")
+    assert "contact_third_party" in contact.tag_ids
+
+
+def test_bad_input() -> None:
+    v = screen("   ")
+    assert v.needs_review and v.reasons == []
+    with pytest.raises(TypeError, match="text"):
+        screen(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="metadata"):
+        screen("你好", colour="red")
+    with pytest.raises(ValueError, match="received_at"):
+        screen("你好", received_at="yesterday")
+
+
+def test_large_message_works() -> None:
+    v = screen("请尽快还款。" * 150_000)  # ~900k characters
+    assert v.label in ("legitimate", "threatening", "fraudulent")
+
+
+def test_screen_many_matches_screen_and_keeps_order() -> None:
+    texts = [c[0] for c in CASES] * 3
+    many = list(screen_many(texts, batch_size=4))
+    assert [v.label for v in many] == [screen(t).label for t in texts]
+
+
+def test_thread_safe() -> None:
+    texts = [c[0] for c in CASES]
+    expected = [screen(t).label for t in texts]
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                assert [screen(t).label for t in texts] == expected
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_public_api() -> None:
+    assert notice_nlp.screen is screen or notice_nlp.screen("你好").label
+
+
+def test_shipped_model_is_not_a_pickle() -> None:
+    folder = Path(notice_nlp.__file__).parent / "screening" / "model"
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    assert meta["info"]["corpus_hash"] and meta["info"]["versions"]["scikit-learn"]
+    with np.load(folder / "model.npz", allow_pickle=False) as arrays:
+        assert arrays["coef"].shape[0] == 3
