@@ -20,9 +20,13 @@ $(VENV)/.dev-installed: $(VENV)/.base-installed pyproject.toml
 venv: $(VENV)/.base-installed
 venv-dev: $(VENV)/.dev-installed
 
-## demo: screen the bundled example messages and normalise the example article
+## demo: screen the bundled example messages, then analyse the example article
 demo: venv
-	$(BIN)/notice-nlp normalize examples/article_web_copy.txt
+	$(BIN)/notice-nlp screen examples/messages.jsonl -o out/demo/verdicts.jsonl
+	$(BIN)/python -c "import json; [print(f\"{r['id']:6} {r['label']:12} review={r['needs_review']!s:5} tags={[t['id'] for t in r['tags']]}\") for r in map(json.loads, open('out/demo/verdicts.jsonl', encoding='utf-8'))]"
+	$(BIN)/notice-nlp analyze examples/article_web_copy.txt -o out/demo/articles --quiet
+	$(BIN)/python -c "import json; r=json.loads(open('out/demo/articles/articles.jsonl', encoding='utf-8').readline()); print(r['title']); [print(' ', k, [t['id'] for t in r[k]]) for k in ('causes', 'strategies', 'impacts')]"
+	@echo "full results: out/demo/verdicts.jsonl and out/demo/articles/ (report.html)"
 
 ## test: the whole test suite
 test: venv-dev
@@ -34,6 +38,7 @@ wheel-check: venv-dev
 
 bench: venv-dev
 	$(BIN)/python benchmarks/bench_text.py
+	$(BIN)/python benchmarks/bench_screen.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
