@@ -57,6 +57,69 @@ class CueRule:
     description_en: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
+    anchor: frozenset[str] | None = None  # prefilter: a match contains one of these (see _prefilter)
+
+
+Clause = frozenset[str]  # at least one of these characters must occur
+
+
+def _clauses(items: Any, fold: bool) -> list[Clause]:
+    """Conditions every match of a parsed regex sequence satisfies: for each clause, the text
+    contains at least one of its characters. Conservative: unknown constructs add nothing."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    out: list[Clause] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            ch = chr(av)
+            if not (fold and ch.isascii() and ch.isalpha()):
+                out.append(frozenset(ch))
+        elif op is c.IN:
+            chars: set[str] = set()
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    chars.add(chr(iav))
+                elif iop is c.RANGE and iav[1] - iav[0] < 32:
+                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+                else:
+                    chars = set()
+                    break
+            if chars and not (fold and any(ch.isascii() and ch.isalpha() for ch in chars)):
+                out.append(frozenset(chars))
+        elif op is c.SUBPATTERN:
+            _, add_flags, _, sub = av
+            if not add_flags & re.IGNORECASE:
+                out.extend(_clauses(sub, fold))
+        elif op is c.BRANCH:
+            alts = [_clauses(alt, fold) for alt in av[1]]
+            if alts and all(alts):
+                out.append(frozenset().union(*(min(a, key=len) for a in alts)))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            lo, _, sub = av
+            if lo >= 1:
+                out.extend(_clauses(sub, fold))
+        elif op is c.ATOMIC_GROUP:
+            out.extend(_clauses(av, fold))
+    return out
+
+
+def _prefilter(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Characters of which every match contains at least one (the most selective clause of
+    each top-level alternative, united); None when some alternative has no such clause."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+    fold = bool(pattern.flags & re.IGNORECASE)
+    items = list(parsed)
+    branches = [list(alt) for alt in items[0][1][1]] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
+    anchor: set[str] = set()
+    for alt in branches:
+        clauses = _clauses(alt, fold)
+        if not clauses:
+            return None
+        anchor |= min(clauses, key=len)
+    return frozenset(anchor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +156,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
     if not tag.startswith("legit.") and tag not in tags:
         raise ValueError(f"{where}: unknown tag {tag!r}")
     citation = spec.get("citation") or (tags[tag].citation if tag in tags else "")
+    patterns = _compile_patterns(spec["patterns"], where)
     return CueRule(
         id=rid,
         tag=tag,
@@ -100,7 +164,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         weight=float(spec.get("weight", 0.5)),
         decisive=bool(spec.get("decisive", False)),
         negatable=bool(spec.get("negatable", label == "fraudulent")),
-        patterns=_compile_patterns(spec["patterns"], where),
+        patterns=patterns,
         requires=tuple(_compile_patterns([p], where) for p in spec.get("requires", ())),
         requires_entity=tuple(_parse_entity_condition(c) for c in spec.get("requires_entity", ())),
         citation=citation,
@@ -108,6 +172,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         description_en=spec.get("description_en", ""),
         examples=tuple(spec.get("examples", ())),
         counter_examples=tuple(spec.get("counter_examples", ())),
+        anchor=_prefilter(patterns),
     )
 
 
@@ -162,18 +227,25 @@ def _entity_ok(cond: tuple[str, str | None, bool], entities: Sequence[Any]) -> b
 
 
 def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule] | None = None) -> list[CueHit]:
-    """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match)."""
+    """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match).
+
+    A rule whose pattern needs characters the text does not contain is skipped without running
+    its regex (the prefilter is derived from the pattern itself, so it never changes a result).
+    """
     hits: list[CueHit] = []
+    chars = frozenset(text)
     for rule in load_rules() if rules is None else rules:
-        if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
-            continue
-        if rule.requires and not all(p.search(text) for p in rule.requires):
+        if rule.anchor is not None and rule.anchor.isdisjoint(chars):
             continue
         for m in rule.patterns.finditer(text):
             if m.end() == m.start():
                 continue
             if rule.negatable and _negated(text, m.start()):
                 continue
+            if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
+                break
+            if rule.requires and not all(p.search(text) for p in rule.requires):
+                break
             hits.append(CueHit(rule, m.start(), m.end()))
             break
     return hits
