@@ -14,7 +14,7 @@ $(VENV)/.base-installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.base-installed pyproject.toml
-	$(PIP) install -e '.[dev]'
+	$(PIP) install -e '.[dev,service,e2e]'
 	@touch $@
 
 venv: $(VENV)/.base-installed

@@ -229,8 +229,11 @@ def evaluate(
 def _register_article_commands() -> None:
     from notice_nlp.cli_articles import analyze_cmd, evaluate_themes_cmd
 
+    from notice_nlp.cli_service import serve_cmd
+
     app.command("analyze")(analyze_cmd)
     app.command("evaluate-themes")(evaluate_themes_cmd)
+    app.command("serve")(serve_cmd)
 
 
 _register_article_commands()
