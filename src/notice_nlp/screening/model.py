@@ -84,6 +84,37 @@ class Model:
     def __post_init__(self) -> None:
         self._sym_index = {name: i for i, name in enumerate(self.symbolic)}
         self._lock = threading.Lock()
+        self._char_an = self.char_vec.build_analyzer()
+        self._word_an = self.word_vec.build_analyzer()
+
+    @staticmethod
+    def _tfidf(analyzer: Any, vocab: dict[str, int], idf: np.ndarray, docs: Sequence[str]) -> Any:
+        """The same matrix as the fitted vectoriser's ``transform`` (sublinear TF × IDF, L2 rows),
+        built from the vectoriser's own analyzer without scikit-learn's per-call input checks,
+        which dominate the latency of one short message (equality is tested)."""
+        from scipy import sparse
+
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for doc in docs:
+            counts: dict[int, int] = {}
+            for tok in analyzer(doc):
+                j = vocab.get(tok)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                vals = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[cols]
+                vals /= np.sqrt((vals * vals).sum())
+                order = np.argsort(cols)
+                indices.extend(cols[order].tolist())
+                data.extend(vals[order].tolist())
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+            shape=(len(docs), len(idf)),
+        )
 
     @property
     def version(self) -> str:
@@ -92,8 +123,8 @@ class Model:
     def design(self, masked: Sequence[str], symbolic: Sequence[dict[str, float]]) -> Any:
         from scipy import sparse
 
-        xc = self.char_vec.transform(masked)
-        xw = self.word_vec.transform(masked)
+        xc = self._tfidf(self._char_an, self.char_vec.vocabulary_, self.char_vec.idf_, masked)
+        xw = self._tfidf(self._word_an, self.word_vec.vocabulary_, self.word_vec.idf_, masked)
         rows, cols, vals = [], [], []
         scale = FEATURE_SETTINGS["symbolic_scale"]
         for i, feats in enumerate(symbolic):
@@ -117,7 +148,7 @@ class Model:
 
     def top_ngrams(self, masked: str, label: str, k: int = 3) -> list[tuple[str, float]]:
         """The character n-grams of ``masked`` that push most towards ``label`` (for reasons)."""
-        xc = self.char_vec.transform([masked])
+        xc = self._tfidf(self._char_an, self.char_vec.vocabulary_, self.char_vec.idf_, [masked])
         ci = self.classes.index(label)
         contrib = xc.multiply(self.coef[ci, : xc.shape[1]] - self.coef[:, : xc.shape[1]].mean(axis=0)).tocsr()
         if contrib.nnz == 0:
