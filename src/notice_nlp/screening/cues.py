@@ -57,7 +57,7 @@ class CueRule:
     description_en: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
-    anchor: frozenset[str] | None = None  # prefilter: a match contains one of these (see _prefilter)
+    parts: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = ()  # each pattern with its prefilter
 
 
 Clause = frozenset[str]  # at least one of these characters must occur
@@ -172,7 +172,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         description_en=spec.get("description_en", ""),
         examples=tuple(spec.get("examples", ())),
         counter_examples=tuple(spec.get("counter_examples", ())),
-        anchor=_prefilter(patterns),
+        parts=tuple((p, _prefilter(p)) for p in (_compile_patterns([x], where) for x in spec["patterns"])),
     )
 
 
@@ -226,26 +226,38 @@ def _entity_ok(cond: tuple[str, str | None, bool], entities: Sequence[Any]) -> b
     return False
 
 
-def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule] | None = None) -> list[CueHit]:
-    """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match).
+def _first_match(rule: CueRule, text: str, chars: frozenset[str]) -> tuple[int, int] | None:
+    """The leftmost un-negated match of any of the rule's patterns (ties: the earlier pattern).
 
-    A rule whose pattern needs characters the text does not contain is skipped without running
-    its regex (the prefilter is derived from the pattern itself, so it never changes a result).
-    """
-    hits: list[CueHit] = []
-    chars = frozenset(text)
-    for rule in load_rules() if rules is None else rules:
-        if rule.anchor is not None and rule.anchor.isdisjoint(chars):
+    Each pattern is tried only when the text holds one of the characters its matches need (the
+    prefilter is derived from the pattern itself, so it never changes a result)."""
+    best: tuple[int, int] | None = None
+    for pat, anchor in rule.parts:
+        if anchor is not None and anchor.isdisjoint(chars):
             continue
-        for m in rule.patterns.finditer(text):
+        for m in pat.finditer(text):
+            if best is not None and m.start() >= best[0]:
+                break
             if m.end() == m.start():
                 continue
             if rule.negatable and _negated(text, m.start()):
                 continue
-            if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
-                break
-            if rule.requires and not all(p.search(text) for p in rule.requires):
-                break
-            hits.append(CueHit(rule, m.start(), m.end()))
+            best = (m.start(), m.end())
             break
+    return best
+
+
+def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule] | None = None) -> list[CueHit]:
+    """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match)."""
+    hits: list[CueHit] = []
+    chars = frozenset(text)
+    for rule in load_rules() if rules is None else rules:
+        found = _first_match(rule, text, chars)
+        if found is None:
+            continue
+        if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
+            continue
+        if rule.requires and not all(p.search(text) for p in rule.requires):
+            continue
+        hits.append(CueHit(rule, found[0], found[1]))
     return hits
