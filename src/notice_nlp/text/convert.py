@@ -87,6 +87,9 @@ class Converter:
         """
         if not self.has_traditional(text):
             return text, []
+        whole = self.convert(text)
+        if len(whole) == len(text):  # the common case: one call, positions unchanged
+            return _restore_kept(text, whole), []
         trad = _traditional_chars()
         out_lines: list[str] = []
         edits: list[Edit] = []
