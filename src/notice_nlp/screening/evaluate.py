@@ -124,7 +124,20 @@ def _tag_metrics(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -
     return out
 
 
-def _score(p: Prepared, idx: Sequence[int], model: Model) -> tuple[list[str], list[str], list[str], list[list[str]], list[bool]]:
+def _ece(gold: Sequence[str], probs: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-class probability (0 = perfectly calibrated)."""
+    conf = probs.max(axis=1)
+    correct = np.array([LABELS[int(k)] == g for k, g in zip(probs.argmax(axis=1), gold)], dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            total += mask.mean() * abs(conf[mask].mean() - correct[mask].mean())
+    return float(total)
+
+
+def _score(p: Prepared, idx: Sequence[int], model: Model) -> tuple[list[str], list[str], list[str], list[list[str]], list[bool], np.ndarray]:
     probs = model.proba([p.masked[i] for i in idx], [p.symbolic[i] for i in idx])
     combined, model_only, rules, tags, review = [], [], [], [], []
     for k, i in enumerate(idx):
@@ -134,7 +147,7 @@ def _score(p: Prepared, idx: Sequence[int], model: Model) -> tuple[list[str], li
         rules.append(_rules_only(p.analyses[i]))
         tags.append(v.tag_ids)
         review.append(v.needs_review)
-    return combined, model_only, rules, tags, review
+    return combined, model_only, rules, tags, review, probs
 
 
 def evaluate(corpus: str | Path, challenge: str | Path | None = None, seed: int = 13, folds: int = 5) -> dict[str, Any]:
@@ -147,15 +160,18 @@ def evaluate(corpus: str | Path, challenge: str | Path | None = None, seed: int 
     pred = {"combined": [""] * n, "model": [""] * n, "rules": [""] * n}
     tags: list[list[str]] = [[] for _ in range(n)]
     review = [False] * n
+    oof = np.zeros((n, len(LABELS)))
     y = np.array([LABELS.index(g) for g in gold])
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for tr, te in splitter.split(np.zeros(n), y, [m.family for m in messages]):
         model = _fit(p, tr, seed)
-        c, mo, ru, tg, rv = _score(p, te, model)
+        c, mo, ru, tg, rv, pr = _score(p, te, model)
+        oof[te] = pr
         for k, i in enumerate(te):
             pred["combined"][i], pred["model"][i], pred["rules"][i] = c[k], mo[k], ru[k]
             tags[i], review[i] = tg[k], rv[k]
     result: dict[str, Any] = {
+        "calibration_ece": _ece(gold, oof),
         "corpus": str(corpus),
         "corpus_hash": corpus_hash(messages),
         "n": n,
@@ -185,9 +201,10 @@ def evaluate(corpus: str | Path, challenge: str | Path | None = None, seed: int 
         q = prepare(ch)
         model = _fit(p, range(n), seed)
         joined = Prepared(q.messages, q.analyses, q.masked, q.symbolic)
-        c, mo, ru, tg, rv = _score(joined, range(len(ch)), model)
+        c, mo, ru, tg, rv, ch_probs = _score(joined, range(len(ch)), model)
         cg = [m.label for m in ch]
         result["challenge"] = {
+            "calibration_ece": _ece(cg, ch_probs),
             "n": len(ch),
             "systems": {"combined": _metrics(cg, c), "model": _metrics(cg, mo), "rules": _metrics(cg, ru)},
             "tags": _tag_metrics([list(m.tags) for m in ch], tg),
@@ -229,7 +246,10 @@ def report_markdown(r: dict[str, Any], command: str) -> str:
     out += ["## Per-tag precision / recall (combined)", "", "| tag | precision | recall | support |", "|---|---|---|---|"]
     for tag, t in sorted(r["tags"].items()):
         out.append(f"| {tag} | {t['precision']:.3f} | {t['recall']:.3f} | {t['support']} |")
-    out += ["", f"needs_review rate: {r['needs_review_rate']:.1%}", "", "## Accuracy by script and difficulty (combined)", ""]
+    out += ["", f"needs_review rate: {r['needs_review_rate']:.1%}", "",
+            f"Calibration of the model's probabilities (expected calibration error, 10 bins, out-of-fold): {r['calibration_ece']:.3f}"
+            + (f"; on the challenge set: {r['challenge']['calibration_ece']:.3f}" if "challenge" in r else ""),
+            "", "## Accuracy by script and difficulty (combined)", ""]
     for key in ("by_script", "by_difficulty"):
         for value, v in r[key].items():
             out.append(f"- {key[3:]} = {value}: {v['accuracy']:.3f} (n={v['n']})")
@@ -258,7 +278,9 @@ def print_summary(r: dict[str, Any]) -> str:
             c = m["per_class"][lab]
             lines.append(f"    {lab:12s} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  n={c['support']}")
         lines.append("    confusion (rows gold: legit, threat, fraud): " + str(m["confusion"]))
+    lines.append(f"calibration ECE (out-of-fold): {r['calibration_ece']:.3f}")
     if "challenge" in r:
+        lines.append(f"challenge calibration ECE: {r['challenge']['calibration_ece']:.3f}")
         for name in ("combined", "model", "rules"):
             m = r["challenge"]["systems"][name]
             lines.append(f"[challenge/{name}] macro-F1 {m['macro_f1']:.3f}  accuracy {m['accuracy']:.3f}  confusion {m['confusion']}")
