@@ -204,17 +204,17 @@ def train(
 @app.command()
 def evaluate(
     corpus: Annotated[str, typer.Argument(help="Corpus folder or .jsonl file.")] = "corpora/sms",
-    challenge: Annotated[Optional[str], typer.Option("--challenge", help="Separately written test set (default corpora/sms/challenge).")] = None,
+    challenge: Annotated[Optional[list[str]], typer.Option("--challenge", help="Separately written test set(s) (default: every CORPUS/challenge*/ folder).")] = None,
     report: Annotated[Optional[str], typer.Option("--report", help="Markdown report to write.")] = "docs/evaluation.md",
     seed: Annotated[int, typer.Option("--seed")] = 13,
 ) -> None:
     """Grouped 5-fold CV by family: per-class P/R/F1, macro-F1, confusion matrix, per-tag P/R."""
     from pathlib import Path
 
+    from notice_nlp.screening.evaluate import default_challenges, print_summary, report_markdown
     from notice_nlp.screening.evaluate import evaluate as _evaluate
-    from notice_nlp.screening.evaluate import print_summary, report_markdown
 
-    ch = challenge if challenge is not None else str(Path(corpus) / "challenge")
+    ch = [Path(c) for c in challenge] if challenge else default_challenges(corpus)
     try:
         result = _evaluate(corpus, ch, seed=seed)
     except FileNotFoundError as exc:

@@ -37,7 +37,7 @@ def test_train_is_reproducible_and_loads(tmp_path: Path) -> None:
 
 def test_evaluate_reports_everything(tmp_path: Path) -> None:
     corpus = _slice(tmp_path)
-    r = evaluate(corpus, None, seed=3, folds=3)
+    r = evaluate(corpus, [corpus], seed=3, folds=3)
     for name in ("combined", "model", "rules"):
         m = r["systems"][name]
         assert set(m["per_class"]) == {"legitimate", "threatening", "fraudulent"}
@@ -48,3 +48,4 @@ def test_evaluate_reports_everything(tmp_path: Path) -> None:
     text = report_markdown(r, "notice-nlp evaluate x")
     assert "Confusion matrix" in text and "Per-tag" in text
     assert "macro-F1" in print_summary(r)
+    assert r["challenges"]["corpus.jsonl"]["n"] == 120

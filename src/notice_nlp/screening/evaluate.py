@@ -4,8 +4,8 @@
 on both sides of a split), three systems side by side — rules only (precedence on cue hits),
 model only, and the shipped combination — with per-class precision/recall/F1, macro-F1, the
 confusion matrix, per-tag precision/recall and the false-alarm rate on legitimate messages.
-When ``corpora/sms/challenge`` exists (messages written separately, never used for training),
-the model trained on the whole corpus is also scored there.
+Each challenge set (``corpora/sms/challenge*/``: messages written separately, never used for
+training or rule writing) is scored by the model trained on the whole corpus.
 """
 
 from __future__ import annotations
@@ -150,7 +150,17 @@ def _score(p: Prepared, idx: Sequence[int], model: Model) -> tuple[list[str], li
     return combined, model_only, rules, tags, review, probs
 
 
-def evaluate(corpus: str | Path, challenge: str | Path | None = None, seed: int = 13, folds: int = 5) -> dict[str, Any]:
+def default_challenges(corpus: str | Path) -> list[Path]:
+    root = Path(corpus)
+    return sorted(p for p in root.glob("challenge*") if p.is_dir()) if root.is_dir() else []
+
+
+def evaluate(
+    corpus: str | Path,
+    challenges: Sequence[str | Path] = (),
+    seed: int = 13,
+    folds: int = 5,
+) -> dict[str, Any]:
     from sklearn.model_selection import StratifiedGroupKFold
 
     messages = load_corpus(corpus)
@@ -196,14 +206,16 @@ def evaluate(corpus: str | Path, challenge: str | Path | None = None, seed: int 
         if pred["combined"][i] != gold[i]
     ]
     result["errors"] = errors
-    if challenge and Path(challenge).exists():
-        ch = load_corpus(challenge)
+    result["challenges"] = {}
+    model = _fit(p, range(n), seed) if challenges else None
+    for path in challenges:
+        ch = load_corpus(path)
         q = prepare(ch)
-        model = _fit(p, range(n), seed)
-        joined = Prepared(q.messages, q.analyses, q.masked, q.symbolic)
-        c, mo, ru, tg, rv, ch_probs = _score(joined, range(len(ch)), model)
+        assert model is not None
+        c, mo, ru, tg, rv, ch_probs = _score(q, range(len(ch)), model)
         cg = [m.label for m in ch]
-        result["challenge"] = {
+        result["challenges"][Path(path).name] = {
+            "path": str(path),
             "calibration_ece": _ece(cg, ch_probs),
             "n": len(ch),
             "systems": {"combined": _metrics(cg, c), "model": _metrics(cg, mo), "rules": _metrics(cg, ru)},
@@ -248,15 +260,14 @@ def report_markdown(r: dict[str, Any], command: str) -> str:
         out.append(f"| {tag} | {t['precision']:.3f} | {t['recall']:.3f} | {t['support']} |")
     out += ["", f"needs_review rate: {r['needs_review_rate']:.1%}", "",
             f"Calibration of the model's probabilities (expected calibration error, 10 bins, out-of-fold): {r['calibration_ece']:.3f}"
-            + (f"; on the challenge set: {r['challenge']['calibration_ece']:.3f}" if "challenge" in r else ""),
+            + "".join(f"; on {name}: {ch['calibration_ece']:.3f}" for name, ch in r["challenges"].items()),
             "", "## Accuracy by script and difficulty (combined)", ""]
     for key in ("by_script", "by_difficulty"):
         for value, v in r[key].items():
             out.append(f"- {key[3:]} = {value}: {v['accuracy']:.3f} (n={v['n']})")
-    if "challenge" in r:
-        ch = r["challenge"]
-        out += ["", f"## Challenge set ({ch['n']} messages written separately, never trained on)", "",
-                "The model is trained on the whole corpus and scored on `corpora/sms/challenge/`. This is the better estimate of performance on unseen real messages.", ""]
+    for cname, ch in r["challenges"].items():
+        out += ["", f"## Challenge set `{cname}` ({ch['n']} messages written separately, never trained on)", "",
+                f"The model is trained on the whole corpus and scored on `{ch['path']}`. This is the better estimate of performance on unseen real messages.", ""]
         for name in ("combined", "model", "rules"):
             m = ch["systems"][name]
             out += [f"### {name} — macro-F1 {m['macro_f1']:.3f}", ""]
@@ -279,9 +290,9 @@ def print_summary(r: dict[str, Any]) -> str:
             lines.append(f"    {lab:12s} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}  n={c['support']}")
         lines.append("    confusion (rows gold: legit, threat, fraud): " + str(m["confusion"]))
     lines.append(f"calibration ECE (out-of-fold): {r['calibration_ece']:.3f}")
-    if "challenge" in r:
-        lines.append(f"challenge calibration ECE: {r['challenge']['calibration_ece']:.3f}")
+    for cname, ch in r["challenges"].items():
+        lines.append(f"{cname} ({ch['n']} messages) calibration ECE: {ch['calibration_ece']:.3f}")
         for name in ("combined", "model", "rules"):
-            m = r["challenge"]["systems"][name]
-            lines.append(f"[challenge/{name}] macro-F1 {m['macro_f1']:.3f}  accuracy {m['accuracy']:.3f}  confusion {m['confusion']}")
+            m = ch["systems"][name]
+            lines.append(f"[{cname}/{name}] macro-F1 {m['macro_f1']:.3f}  accuracy {m['accuracy']:.3f}  legit→fraud {m['legit_as_fraud']:.1%}  confusion {m['confusion']}")
     return "\n".join(lines)
