@@ -107,20 +107,6 @@ def normalize(
 _VERDICT_FIELDS = ("label", "scores", "tags", "reasons", "entities", "advice", "needs_review", "review_reasons", "model_version", "rules_version")
 
 
-def _daily_counts(records: list[Any]) -> dict[int, int]:
-    """Messages per (sender, recipient role, day) for batch excessive-frequency detection."""
-    from collections import Counter
-
-    keys: dict[int, tuple[str, str, str]] = {}
-    for rec in records:
-        f = rec.fields
-        sender, when = f.get("sender"), f.get("received_at")
-        if sender and isinstance(when, str) and len(when) >= 10:
-            keys[rec.index] = (str(sender), str(f.get("recipient") or f.get("recipient_role") or ""), when[:10])
-    counts = Counter(keys.values())
-    return {i: counts[k] for i, k in keys.items()}
-
-
 @app.command()
 def screen(
     input: Annotated[str, typer.Argument(help="Messages: .txt (one per line), .jsonl (field text), .csv (column text), or - for stdin.")],
@@ -130,13 +116,13 @@ def screen(
     """Screen messages: one verdict per input record, in input order, with an `error` field."""
     from notice_nlp.io.progress import Progress
     from notice_nlp.io.records import InputError, open_writer, read_records
-    from notice_nlp.screening.screen import screen_many
+    from notice_nlp.screening.screen import daily_counts, screen_many
 
     try:
         records = list(read_records(input))
     except InputError as exc:
         raise UserError(str(exc)) from exc
-    counts = _daily_counts(records)
+    counts = dict(zip((r.index for r in records), daily_counts([r.fields for r in records])))
     bar = Progress(len(records), "screen", enabled=progress if progress is not None else (None if input != "-" else False))
     failed = 0
     empty = {k: None for k in _VERDICT_FIELDS}

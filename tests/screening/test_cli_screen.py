@@ -61,7 +61,7 @@ def test_txt_and_stdin_and_undecodable_csv(tmp_path: Path) -> None:
 
 def test_excessive_frequency_from_batch_counts(tmp_path: Path) -> None:
     msgs = [
-        {"id": i, "text": "你欠款还没还，今天必须处理", "sender": "13800000000", "received_at": f"2026-03-02T1{i}:00:00+08:00"}
+        {"id": i, "text": "你欠款还没还，今天必须处理", "sender": "13800000000", "recipient": "13900000000", "received_at": f"2026-03-02T1{i}:00:00+08:00"}
         for i in range(5)
     ]
     src = tmp_path / "in.jsonl"
@@ -74,3 +74,15 @@ def test_excessive_frequency_from_batch_counts(tmp_path: Path) -> None:
 def test_unreadable_input_is_one_line(tmp_path: Path) -> None:
     r = run("screen", str(tmp_path / "nope.jsonl"))
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_frequency_needs_the_recipient_identity_not_the_role(tmp_path: Path) -> None:
+    msgs = [
+        {"id": i, "text": f"【工商银行】尊敬的客户{i}，您的信用卡账单应还1,200.00元，请按时还款。", "sender": "95588",
+         "received_at": "2026-03-14T10:00:00+08:00", "recipient_role": "debtor"}
+        for i in range(5)
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in msgs), encoding="utf-8")
+    rows = [json.loads(x) for x in run("screen", str(src)).stdout.splitlines()]
+    assert all("excessive_frequency" not in [t["id"] for t in row["tags"]] for row in rows)

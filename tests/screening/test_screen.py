@@ -75,6 +75,9 @@ def test_metadata_changes_only_what_it_should() -> None:
     assert night.needs_review  # the only violation comes from metadata
     day = screen(text, received_at="2026-03-14T10:00:00+08:00", sender="10690000123", recipient_role="debtor")
     assert day.label == "legitimate"
+    utc = screen(text, received_at="2026-03-14T16:30:00Z")  # 00:30 in China
+    assert "odd_hours" in utc.tag_ids
+    assert screen(text, received_at="2026-03-14T02:00:00Z").label == "legitimate"  # 10:00 in China
     contact = screen(text.replace("您的借款", "张三的借款"), recipient_role="contact")
     assert "contact_third_party" in contact.tag_ids
 

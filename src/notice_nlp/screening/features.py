@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from notice_nlp.annotate.entities import Entity, find_entities
@@ -122,16 +122,23 @@ def sender_kind(sender: str | None) -> str | None:
 
 
 @functools.cache
-def _night_hours() -> tuple[int, int]:
+def _night_hours() -> tuple[int, int, timezone]:
     spec = load_toml("screening", "metadata.toml")
-    return int(spec["night_start_hour"]), int(spec["night_end_hour"])
+    tz = timezone(timedelta(hours=float(spec["local_utc_offset_hours"])))
+    return int(spec["night_start_hour"]), int(spec["night_end_hour"]), tz
+
+
+def local_time(when: datetime) -> datetime:
+    """``when`` in the local time of the rules (a naive timestamp is taken as local already)."""
+    return when.astimezone(_night_hours()[2]) if when.tzinfo is not None else when
 
 
 def is_night(meta: Metadata) -> bool:
     if meta.received_at is None:
         return False
-    start, end = _night_hours()
-    return meta.received_at.hour >= start or meta.received_at.hour < end
+    start, end, _ = _night_hours()
+    hour = local_time(meta.received_at).hour
+    return hour >= start or hour < end
 
 
 def symbolic_features(a: Analysis) -> dict[str, float]:

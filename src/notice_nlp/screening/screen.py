@@ -18,16 +18,18 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import Counter
+from datetime import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from notice_nlp.resources import load_toml, rules_version
 from notice_nlp.screening.cues import CueHit, tag_info
-from notice_nlp.screening.features import Analysis, Metadata, analyse, is_night, masked_text, sender_kind, symbolic_features
+from notice_nlp.screening.features import Analysis, Metadata, analyse, is_night, local_time, masked_text, sender_kind, symbolic_features
 from notice_nlp.screening.model import Model, load_model
 from notice_nlp.screening.verdict import LABELS, Advice, Reason, TagRef, Verdict
 
-__all__ = ["screen", "screen_many", "decide", "get_model"]
+__all__ = ["screen", "screen_many", "decide", "get_model", "daily_counts"]
 
 MAX_CHARS = 1_000_000
 
@@ -76,7 +78,7 @@ def _meta_tags(a: Analysis) -> list[tuple[str, str]]:
     debt = bool(debt_words.search(a.norm.text))
     if debt and is_night(a.meta):
         assert a.meta.received_at is not None
-        out.append(("odd_hours", f"received at {a.meta.received_at:%H:%M} (22:00–08:00)"))
+        out.append(("odd_hours", f"received at {local_time(a.meta.received_at):%H:%M} local time (22:00–08:00)"))
     if debt and a.meta.recipient_role == "contact":
         out.append(("contact_third_party", "sent to a contact, not the debtor, about the debt"))
     count = a.meta.messages_today
@@ -178,6 +180,24 @@ def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
         model_version=model.version,
         rules_version=rules_version(),
     )
+
+
+def daily_counts(items: Sequence[Mapping[str, Any]]) -> list[int | None]:
+    """For batch screening: how many messages of the batch the same ``sender`` sent to the same
+    ``recipient`` (an id or number, not the role) on the same local day; None where unknown."""
+    keys: list[tuple[str, str, str] | None] = []
+    for item in items:
+        sender, recipient, when = item.get("sender"), item.get("recipient"), item.get("received_at")
+        key = None
+        if sender and recipient and isinstance(when, str):
+            try:
+                day = local_time(datetime.fromisoformat(when.strip().replace("Z", "+00:00"))).date().isoformat()
+                key = (str(sender), str(recipient), day)
+            except ValueError:
+                key = None
+        keys.append(key)
+    counts = Counter(k for k in keys if k is not None)
+    return [counts[k] if k is not None else None for k in keys]
 
 
 def _check_text(text: Any) -> str:
