@@ -123,6 +123,18 @@ def screen(
     except InputError as exc:
         raise UserError(str(exc)) from exc
     counts = dict(zip((r.index for r in records), daily_counts([r.fields for r in records])))
+    reserved = set(_VERDICT_FIELDS) | {"text", "error"}
+
+    def carried(rec: Any) -> dict[str, Any]:
+        """Input fields carried over; one that clashes with an output field becomes input.<name>."""
+        return {(f"input.{k}" if k in reserved else k): v for k, v in rec.fields.items() if not k.startswith("_")}
+
+    fieldnames: list[str] = []
+    for rec in records:
+        for k in carried(rec):
+            if k not in fieldnames:
+                fieldnames.append(k)
+    fieldnames += ["text", *_VERDICT_FIELDS, "error"]
     bar = Progress(len(records), "screen", enabled=progress if progress is not None else (None if input != "-" else False))
     failed = 0
     empty = {k: None for k in _VERDICT_FIELDS}
@@ -145,15 +157,15 @@ def screen(
                     out.append({"error": str(exc) if isinstance(exc, (TypeError, ValueError)) else f"{type(exc).__name__}: {exc}"})
             return out
 
-    with open_writer(output) as writer:
+    with open_writer(output, fieldnames=fieldnames) as writer:
         for start in range(0, len(records), 256):
             chunk = records[start : start + 256]
             good = [r for r in chunk if r.error is None]
             results = dict(zip((r.index for r in good), verdicts(good))) if good else {}
             for rec in chunk:
-                row: dict[str, Any] = {k: v for k, v in rec.fields.items() if not k.startswith("_")}
-                row.update(empty)
+                row: dict[str, Any] = carried(rec)
                 row["text"] = rec.text
+                row.update(empty)
                 row["error"] = rec.error
                 if rec.error is None:
                     row.update(results[rec.index])
@@ -227,9 +239,11 @@ _register_article_commands()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors are reported by click (exit 2); our own user errors too."""
+    from notice_nlp.io.records import OutputError
+
     try:
         app(args=argv)  # standalone mode: click prints usage errors in one line and exits 2
-    except UserError as exc:
+    except (UserError, OutputError) as exc:
         typer.echo(f"notice-nlp: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:

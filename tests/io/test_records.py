@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,38 @@ def test_jsonl_parsing_never_loses_a_record(tmp_path_factory: pytest.TempPathFac
     path = tmp_path_factory.mktemp("h") / "in.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     recs = list(read_records(str(path)))
-    assert len(recs) == len([ln for ln in "\n".join(lines).splitlines() if ln.strip()])
+    assert len(recs) == len([ln for ln in re.split(r"\r\n|\r|\n", "\n".join(lines)) if ln.strip()])
     for r in recs:
         assert (r.text is None) != (r.error is None)
+
+
+def test_unicode_line_separators_do_not_split_records(tmp_path: Path) -> None:
+    data = (json.dumps({"id": 1, "text": "甲\u2028乙\x85丙"}, ensure_ascii=False) + "\n" + '{"id": 2, "text": "丁"}\n').encode()
+    recs = list(read_records(_write(tmp_path, "u.jsonl", data)))
+    assert [r.fields["id"] for r in recs] == [1, 2] and recs[0].text == "甲\u2028乙\x85丙"
+    recs = list(read_records(_write(tmp_path, "u.txt", "一\u2028二\n三\n".encode())))
+    assert [r.text for r in recs] == ["一\u2028二", "三"]
+
+
+def test_huge_csv_field_and_malformed_rows(tmp_path: Path) -> None:
+    big = "逾" * 300_000
+    recs = list(read_records(_write(tmp_path, "big.csv", f"id,text\n1,{big}\n2,hi\n".encode())))
+    assert [len(r.text or "") for r in recs] == [300_000, 2]
+
+
+def test_csv_writer_keeps_every_column_and_defuses_formulas(tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    with open_writer(str(out), fieldnames=["id", "note", "text"]) as w:
+        w.write({"text": "a"})
+        w.write({"id": "z", "note": "n", "text": '=HYPERLINK("http://x.example","x")'})
+    rows = list(__import__("csv").DictReader(out.open(encoding="utf-8")))
+    assert rows[0] == {"id": "", "note": "", "text": "a"}
+    assert rows[1]["id"] == "z" and rows[1]["text"].startswith("'=")
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
+    from notice_nlp.io.records import OutputError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError):
+        open_writer(str(tmp_path / "f" / "sub" / "o.jsonl"))

@@ -86,3 +86,21 @@ def test_frequency_needs_the_recipient_identity_not_the_role(tmp_path: Path) -> 
     src.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in msgs), encoding="utf-8")
     rows = [json.loads(x) for x in run("screen", str(src)).stdout.splitlines()]
     assert all("excessive_frequency" not in [t["id"] for t in row["tags"]] for row in rows)
+
+
+def test_clashing_input_fields_are_kept_and_csv_has_all_columns(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "您好"}\n{"id": "g1", "text": "再不还钱打断你的腿", "label": "fraudulent", "note": "n"}\n', encoding="utf-8")
+    r = run("screen", str(src))
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert rows[1]["input.label"] == "fraudulent" and rows[1]["label"] == "threatening"
+    out = tmp_path / "o.csv"
+    run("screen", str(src), "-o", str(out))
+    got = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert got[1]["id"] == "g1" and got[1]["note"] == "n"
+
+
+def test_unwritable_output_exits_2_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    r = run("screen", "-", "-o", str(tmp_path / "f" / "o.jsonl"), stdin="你好\n")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "cannot write" in r.stderr

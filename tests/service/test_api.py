@@ -440,3 +440,26 @@ def test_models_mirror_the_library_types() -> None:
     assert set(models.BatchResult.model_fields) == set(models.VerdictModel.model_fields) | {"index", "id"}
     entity = screen("请转账到6222021234567890，联系13800138000").entities
     assert entity and all(set(e) == set(models.EntityModel.model_fields) for e in entity)
+
+
+def test_analyze_html_field_is_parsed_as_html(client: TestClient) -> None:
+    r = client.post("/v1/analyze", json={"html": "<p>逾期</p>"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "<p>" not in (body["title"] or "")
+    assert "<p>" not in body["text"]
+
+
+def test_analyze_response_carries_text_the_offsets_index(client: TestClient, repo: Any) -> None:
+    article = (repo / "examples" / "article_web_copy.txt").read_text(encoding="utf-8")
+    html = f"<html><body><nav>首页 | 登录</nav><article>{''.join(f'<p>{ln}</p>' for ln in article.splitlines() if ln.strip())}</article></body></html>"
+    for payload in ({"text": article}, {"html": html}):
+        body = client.post("/v1/analyze", json=payload).json()
+        assert isinstance(body["text"], str) and body["text"]
+        hits = body["causes"] + body["strategies"] + body["impacts"]
+        assert hits
+        for t in hits:
+            for e in t["evidence"]:
+                assert body["text"][e["start"] : e["end"]] == e["sentence"]
+        for sec in body["sections"]:
+            assert 0 <= sec["start"] <= sec["end"] <= len(body["text"])

@@ -132,3 +132,85 @@ def test_evaluate_themes_heldout() -> None:
     assert held["micro"]["f1"] >= 0.85  # regression guard; see docs/evaluation_themes.md
     assert held["micro"]["f1"] > held["baseline"]["micro"]["f1"]
     assert held["evidence"]["accuracy"] >= 0.8
+
+
+def test_batch_records_carry_text_and_offsets(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_batch([inputs], out, progress=False)
+    ok = [r for r in _rows(out) if not r["error"]]
+    assert ok
+    for r in ok:
+        assert isinstance(r["text"], str) and r["text"]
+        for kind in ("causes", "strategies", "impacts"):
+            for t in r[kind]:
+                for e in t["evidence"]:
+                    assert r["text"][e["start"] : e["end"]] == e["sentence"]
+        for s in r["sections"]:
+            assert 0 <= s["start"] <= s["end"] <= len(r["text"])
+    by_name = {Path(r["source"]).name + "#" + str(r["index"]): r for r in ok}
+    assert "<h2>" not in by_name["docs.jsonl#2"]["text"]  # html field parsed as HTML
+
+
+def test_batch_html_field_and_file_forced_html(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    # no <html>/<body>: content sniffing alone might treat these as text
+    (d / "frag.html").write_text("<p>逾期</p>", encoding="utf-8")
+    (d / "docs.jsonl").write_text(json.dumps({"html": "<p>逾期</p>"}) + "\n", encoding="utf-8")
+    run_batch([d], tmp_path / "out", progress=False)
+    for r in _rows(tmp_path / "out"):
+        assert "<p>" not in (r.get("title") or "") and "<p>" not in (r.get("text") or ""), r
+
+
+def test_batch_no_article_text_is_an_error(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    page = "<html><head><script>var a = 1;</script></head><body><script>track()</script></body></html>"
+    for i in range(3):
+        (d / f"s{i}.html").write_text(page.replace("1", str(i)), encoding="utf-8")
+    (d / "a04.txt").write_bytes((CORPUS / "a04.txt").read_bytes())
+    out = tmp_path / "out"
+    failed = run_batch([d], out, progress=False)
+    rows = _rows(out)
+    assert failed == 3
+    errors = {Path(r["source"]).name: r["error"] for r in rows if r["error"]}
+    assert set(errors) == {"s0.html", "s1.html", "s2.html"}
+    assert all("no article text found" in e for e in errors.values())
+    assert all("fingerprint" not in r for r in rows if r["error"])
+    with (out / "near_duplicates.csv").open(encoding="utf-8") as fh:
+        assert list(csv.DictReader(fh)) == []
+
+
+def test_resume_keys_on_resolved_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    d = tmp_path / "in2"
+    d.mkdir()
+    for name in ("a04.txt", "a12.txt"):
+        (d / name).write_bytes((CORPUS / name).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    run_batch(["in2"], "D", progress=False)
+    first = _rows(tmp_path / "D")
+    assert len(first) == 2
+    assert all(r["key"].startswith(os.path.realpath(d)) for r in first)
+    run_batch([str(d)], "D", resume=True, progress=False)  # absolute spelling
+    assert [r["key"] for r in _rows(tmp_path / "D")] == [r["key"] for r in first]
+    link = tmp_path / "link"
+    link.symlink_to(d, target_is_directory=True)
+    run_batch([str(link), "./in2/../in2"], "D", resume=True, progress=False)
+    assert len(_rows(tmp_path / "D")) == 2
+
+
+def test_resume_reads_old_relative_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = tmp_path / "in2"
+    d.mkdir()
+    (d / "a04.txt").write_bytes((CORPUS / "a04.txt").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "D"
+    run_batch(["in2"], out, progress=False)
+    old = _rows(out)
+    old[0]["key"] = "in2/a04.txt#0"  # a record written by an earlier version (path as spelled)
+    (out / "articles.jsonl").write_text(json.dumps(old[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    run_batch([str(d)], out, resume=True, progress=False)
+    rows = _rows(out)
+    assert len(rows) == 1 and rows[0]["key"] == "in2/a04.txt#0"

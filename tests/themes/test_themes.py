@@ -212,8 +212,14 @@ def test_source_kinds(kind: str, tmp_path: Path) -> None:
 
 
 def test_to_dict_contract() -> None:
-    d = analyze(ORIGINAL).to_dict()
-    assert set(d) == {"title", "script", "sections", "causes", "strategies", "impacts", "keywords", "fingerprint", "spin"}
+    report = analyze(ORIGINAL)
+    d = report.to_dict()
+    assert set(d) == {"title", "script", "sections", "causes", "strategies", "impacts", "keywords", "fingerprint", "spin", "text"}
+    assert d["text"] == report.text  # the string every offset indexes
+    for t in d["causes"] + d["strategies"] + d["impacts"]:
+        for e in t["evidence"]:
+            assert d["text"][e["start"] : e["end"]] == e["sentence"]
+    assert "text" not in report.to_dict(include_text=False)
     assert set(d["sections"][0]) == {"heading", "level", "start", "end"}
     assert set(d["causes"][0]) == {"id", "label_zh", "score", "evidence"}
     assert set(d["causes"][0]["evidence"][0]) == {"sentence", "start", "end"}
@@ -260,3 +266,11 @@ def test_fingerprint_spun_copy_vs_unrelated() -> None:
     assert similarity(original.fingerprint, unrelated.fingerprint) < 0.3
     as_ints = [int(original.fingerprint[i : i + 8], 16) for i in range(0, len(original.fingerprint), 8)]
     assert similarity(as_ints, original.fingerprint) == 1.0
+
+
+def test_analyze_html_flag() -> None:
+    assert analyze("<p>逾期</p>", html=True).title == "逾期"
+    forced_text = analyze("<h1>逾期的原因</h1>\n<p>借款人多头借贷，以贷养贷。</p>", html=False)
+    assert "<p>" in forced_text.text  # the plain-text path keeps the tags as characters
+    script_only = analyze("<html><head><script>var a = 1;</script></head><body><script>x()</script></body></html>")
+    assert script_only.text == "" and script_only.themes == ()

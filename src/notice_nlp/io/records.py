@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,11 +20,21 @@ from typing import IO, Any
 
 from notice_nlp.text.decode import DecodeError, decode
 
-__all__ = ["Record", "read_records", "RecordWriter", "open_writer", "InputError", "detect_format"]
+__all__ = ["Record", "read_records", "RecordWriter", "open_writer", "InputError", "OutputError", "detect_format"]
+
+# Records are separated by line breaks only: U+2028, U+0085, \x0b … may stand inside a JSON
+# string or a message and must not split it (str.splitlines would).
+_LINES = re.compile(r"\r\n|\r|\n")
+_BYTE_LINES = re.compile(rb"\r\n|\r|\n")
+csv.field_size_limit(64 * 1024 * 1024)  # one CSV field may hold a whole (1 MB+) message
 
 
 class InputError(Exception):
     """The input as a whole cannot be read (missing file, directory, unknown format)."""
+
+
+class OutputError(Exception):
+    """The output cannot be written (missing folder, full disk, no permission)."""
 
 
 @dataclass
@@ -57,10 +68,16 @@ def _decode_lines(raw: bytes) -> Iterator[tuple[int, str | None, str | None]]:
     except DecodeError:
         whole = None
     if whole is not None:
-        for n, line in enumerate(whole.splitlines(), 1):
+        lines = _LINES.split(whole)
+        if lines and lines[-1] == "":
+            lines.pop()
+        for n, line in enumerate(lines, 1):
             yield n, line, None
         return
-    for n, line in enumerate(raw.splitlines(), 1):
+    blines = _BYTE_LINES.split(raw)
+    if blines and blines[-1] == b"":
+        blines.pop()
+    for n, line in enumerate(blines, 1):
         try:
             yield n, decode(line), None
         except DecodeError as exc:
@@ -121,7 +138,19 @@ def _csv(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record
         content = decode(raw)
         rows: Iterable[tuple[int, dict[str, str] | None, str | None]]
         reader = csv.DictReader(io.StringIO(content, newline=""))
-        rows = ((reader.line_num, row, None) for row in reader)
+
+        def parsed() -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield reader.line_num, None, f"line {reader.line_num}: malformed CSV ({exc})"
+                    continue
+                yield reader.line_num, row, None
+
+        rows = parsed()
         header = reader.fieldnames
     except DecodeError:
         # undecodable as a whole: decode line by line, report the bad lines, parse the rest
@@ -136,7 +165,11 @@ def _csv(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record
                 if err or line is None:
                     yield n, None, err
                 elif line.strip():
-                    values = next(csv.reader([line]))
+                    try:
+                        values = next(csv.reader([line]))
+                    except csv.Error as exc:
+                        yield n, None, f"line {n}: malformed CSV ({exc})"
+                        continue
                     yield n, dict(zip(header, values)), None
 
         rows = gen()
@@ -218,33 +251,53 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class RecordWriter:
-    """Writes one output row per record, flushing as it goes (a killed run keeps its rows)."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    def __init__(self, stream: IO[str], fmt: str, close: bool) -> None:
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula gets a ' prefix."""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class RecordWriter:
+    """Writes one output row per record, flushing as it goes (a killed run keeps its rows).
+
+    CSV needs its columns up front: pass ``fieldnames`` (every key any row may have) — rows
+    are written with exactly those columns, missing keys empty, nothing dropped silently.
+    """
+
+    def __init__(self, stream: IO[str], fmt: str, close: bool, fieldnames: Sequence[str] | None = None) -> None:
         self.stream = stream
         self.fmt = fmt
         self._close = close
+        self._fieldnames = list(fieldnames) if fieldnames else None
         self._csv: csv.DictWriter[str] | None = None
 
     def write(self, row: dict[str, Any]) -> None:
         row = _jsonable(row)
-        if self.fmt == "csv":
-            flat = {
-                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
-                for k, v in row.items()
-            }
-            if self._csv is None:
-                self._csv = csv.DictWriter(self.stream, fieldnames=list(flat), extrasaction="ignore")
-                self._csv.writeheader()
-            self._csv.writerow(flat)
-        else:
-            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.stream.flush()
+        try:
+            if self.fmt == "csv":
+                if self._csv is None:
+                    names = self._fieldnames or list(row)
+                    self._csv = csv.DictWriter(self.stream, fieldnames=names, restval="", extrasaction="raise")
+                    self._csv.writeheader()
+                self._csv.writerow({k: _csv_cell(v) for k, v in row.items()})
+            else:
+                self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write output: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
         if self._close:
-            self.stream.close()
+            try:
+                self.stream.close()
+            except OSError as exc:
+                raise OutputError(f"cannot write output: {exc.strerror or exc}") from exc
 
     def __enter__(self) -> RecordWriter:
         return self
@@ -253,13 +306,16 @@ class RecordWriter:
         self.close()
 
 
-def open_writer(path: str | None, *, append: bool = False) -> RecordWriter:
+def open_writer(path: str | None, *, append: bool = False, fieldnames: Sequence[str] | None = None) -> RecordWriter:
     """JSONL (default, stdout when ``path`` is None or ``-``) or CSV by the suffix."""
     if path in (None, "-"):
         return RecordWriter(sys.stdout, "jsonl", close=False)
     fmt = "csv" if str(path).lower().endswith(".csv") else "jsonl"
-    parent = Path(path).parent
-    if str(parent) and not parent.exists():
-        os.makedirs(parent, exist_ok=True)
-    stream = open(path, "a" if append else "w", encoding="utf-8", newline="")
-    return RecordWriter(stream, fmt, close=True)
+    try:
+        parent = Path(path).parent
+        if str(parent) and not parent.exists():
+            os.makedirs(parent, exist_ok=True)
+        stream = open(path, "a" if append else "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    return RecordWriter(stream, fmt, close=True, fieldnames=fieldnames)

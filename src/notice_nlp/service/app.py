@@ -254,10 +254,11 @@ class _Coalescer:
                     fut.set_result(out)
 
 
-def _analyze(source: str) -> dict[str, Any]:
+def _analyze(source: str, html: bool | None = None) -> dict[str, Any]:
     from notice_nlp.themes.report import analyze
 
-    return analyze(source).to_dict()
+    # `text` is included: the offsets in the response index it
+    return analyze(source, html=html).to_dict(include_text=True)
 
 
 # ----------------------------------------------------------------------------- guard (ASGI)
@@ -532,13 +533,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def analyze_article(body: AnalyzeRequest, request: Request) -> dict[str, Any]:
         """Causes, strategies and impacts of a delinquency article (`text` or `html`).
 
-        Offsets index the article text after page chrome is removed (`ArticleReport.text`)."""
+        Offsets index the response's `text`: the article text after page chrome is removed
+        (`ArticleReport.text`). An `html` body is always parsed as HTML."""
         source = body.source
         if len(source) > settings.max_article_chars:
             raise ApiError(413, "article_too_long", f"article is {len(source)} characters, over the {settings.max_article_chars}-character limit")
         _set_items(request, 1)
         try:
-            report = await run_in_threadpool(_analyze, source)
+            report = await run_in_threadpool(_analyze, source, True if body.html is not None else None)
         except (TypeError, ValueError) as exc:
             raise ApiError(422, "invalid_body", str(exc)) from None
         return {**report, **state.versions()}

@@ -2,8 +2,8 @@
 
 Public API (loaded lazily; importing the package does no work):
 
-- :func:`analyze` — ``analyze(source) -> ArticleReport`` for text, HTML, bytes or a Path.
-- :class:`ArticleReport` — frozen dataclass with ``to_dict()``.
+- :func:`analyze` — ``analyze(source, *, html=None) -> ArticleReport`` for text, HTML, bytes or a Path.
+- :class:`ArticleReport` — frozen dataclass with ``to_dict()``; offsets index its ``text``.
 - :func:`similarity` — ``similarity(fp_a, fp_b) -> float`` for report fingerprints.
 - :mod:`notice_nlp.themes.evaluate` — ``evaluate_themes(corpus_dir)``.
 - :mod:`notice_nlp.themes.batch` — ``run_batch(paths, outdir, jobs=1, resume=False, progress=True)``.

@@ -2,11 +2,14 @@
 
 Inputs: files or directories (searched recursively) of ``.txt`` / ``.html`` / ``.htm`` (one
 article per file) and ``.jsonl`` (one article per line, field ``text`` or ``html``; the other
-fields are carried over). Each input document gets exactly one record in
-``OUTDIR/articles.jsonl``, written and flushed as soon as it is done, in input order; a document
-that cannot be read or analysed gets a record with ``error`` set. The record key is
-``"<path>#<record index>"``; ``resume=True`` keeps the records already in ``articles.jsonl`` and
-skips their keys.
+fields are carried over). ``html`` fields and ``.html`` / ``.htm`` files are always parsed as
+HTML. Each input document gets exactly one record in ``OUTDIR/articles.jsonl``, written and
+flushed as soon as it is done, in input order; a record holds the report
+(:meth:`ArticleReport.to_dict`, including ``text``, the article text all offsets index). A
+document that cannot be read or analysed, or has no article text (e.g. a page of scripts only),
+gets a record with ``error`` set instead. The record key is ``"<resolved absolute path>#<record
+index>"`` (:func:`os.path.realpath`); ``resume=True`` keeps the records already in
+``articles.jsonl`` and skips their keys, however the path was spelled in either run.
 
 When all documents are done the aggregate files are rebuilt from ``articles.jsonl``:
 ``themes.csv`` (one row per document × theme), ``near_duplicates.csv`` (clusters of documents
@@ -73,21 +76,22 @@ def iter_tasks(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Task]:
 
     for path in _expand(paths):
         source = str(path)
+        real = os.path.realpath(source)
         suffix = path.suffix.lower()
         if not path.exists():
-            yield Task(f"{source}#0", source, 0, error=f"{source}: no such file")
+            yield Task(f"{real}#0", source, 0, error=f"{source}: no such file")
             continue
         try:
             size = path.stat().st_size
         except OSError as exc:
-            yield Task(f"{source}#0", source, 0, error=f"{source}: cannot stat ({exc})")
+            yield Task(f"{real}#0", source, 0, error=f"{source}: cannot stat ({exc})")
             continue
         if suffix != ".jsonl":
             if size > MAX_FILE_BYTES:
-                yield Task(f"{source}#0", source, 0, error=f"file too large: {size} bytes (limit {MAX_FILE_BYTES})")
+                yield Task(f"{real}#0", source, 0, error=f"file too large: {size} bytes (limit {MAX_FILE_BYTES})")
                 continue
             if size == 0:
-                yield Task(f"{source}#0", source, 0, error="empty file")
+                yield Task(f"{real}#0", source, 0, error="empty file")
                 continue
         fmt = "jsonl" if suffix == ".jsonl" else ("html" if suffix in (".html", ".htm") else "txt")
         try:
@@ -96,11 +100,20 @@ def iter_tasks(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Task]:
                 fields = {k: v for k, v in rec.fields.items() if not k.startswith("_")}
                 text_field = rec.fields.get("_text_field")
                 is_html: bool | None = True if (text_field == "html" or fmt == "html") else None
-                yield Task(f"{source}#{rec.index}", source, rec.index, rec.text, is_html, fields, rec.error)
+                yield Task(f"{real}#{rec.index}", source, rec.index, rec.text, is_html, fields, rec.error)
         except InputError as exc:
-            yield Task(f"{source}#0", source, 0, error=str(exc))
+            yield Task(f"{real}#0", source, 0, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - a bad file never stops the batch
-            yield Task(f"{source}#0", source, 0, error=f"{type(exc).__name__}: {exc}")
+            yield Task(f"{real}#0", source, 0, error=f"{type(exc).__name__}: {exc}")
+
+
+def _norm_key(key: str) -> str:
+    """``"<resolved absolute path>#<record index>"``: keys of earlier runs that spelled the path
+    differently (relative, via a symlink) compare equal to the current ones."""
+    path, sep, index = str(key).rpartition("#")
+    if not sep or not path or not index.isdigit():
+        return str(key)
+    return f"{os.path.realpath(path)}#{index}"
 
 
 # --------------------------------------------------------------------------- worker
@@ -130,15 +143,12 @@ def _analyze_task(task: Task) -> dict[str, Any]:
                 raise ValueError("binary content")
             from notice_nlp.themes.report import analyze
 
-            text = task.text
-            if task.html:
-                # analyze() detects HTML itself; keep a forced HTML hint for html fields/files
-                from notice_nlp.text.extract import looks_like_html
-
-                if not looks_like_html(text):
-                    text = f"<html><body>{text}</body></html>"
-            report = analyze(text)
-            row.update(report.to_dict())
+            # html fields and .html files are parsed as HTML; other text is detected
+            report = analyze(task.text, html=True if task.html else None)
+            if not report.text.strip():
+                # e.g. a page of scripts only; also keeps it out of near-duplicate clustering
+                raise ValueError("no article text found")
+            row.update(report.to_dict(include_text=True))
         except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
             row["error"] = f"{type(exc).__name__}: {exc}"
     return row
@@ -274,7 +284,7 @@ def run_batch(
                 for row in rows:
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             os.replace(tmp, articles)
-        done_keys = {str(r["key"]) for r in rows}
+        done_keys = {_norm_key(r["key"]) for r in rows}
     mode = "a" if resume else "w"
 
     def todo() -> Iterator[Task]:

@@ -62,7 +62,8 @@ class ArticleReport:
     """Themes of one article.
 
     Every offset (``sections[].start/end``, ``evidence[].start/end``) indexes the article text
-    :attr:`text`, which is :attr:`notice_nlp.text.extract.Page.text` of the loaded page: the
+    :attr:`text` (also the ``text`` field of :meth:`to_dict`, of ``articles.jsonl`` records and
+    of the ``/v1/analyze`` response), which is :attr:`notice_nlp.text.extract.Page.text` of the loaded page: the
     article's own characters in their original script, with page chrome removed. Evidence
     sentences are slices of it (Traditional stays Traditional, pinyin readings stay); compare
     with gold snippets after :func:`notice_nlp.normalize`.
@@ -92,7 +93,9 @@ class ArticleReport:
     def theme_ids(self) -> list[str]:
         return [t.id for t in self.themes]
 
-    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, include_text: bool = True) -> dict[str, Any]:
+        """JSON-ready dict; ``text`` (the string all offsets index) is included unless
+        ``include_text=False``."""
         out: dict[str, Any] = {
             "title": self.title,
             "script": self.script,
@@ -126,19 +129,24 @@ def detect_script(text: str) -> str:
     return "traditional" if n / len(han) >= TRADITIONAL_SHARE else "simplified"
 
 
-def _load(source: str | bytes | os.PathLike[str]) -> Any:
+def _load(source: str | bytes | os.PathLike[str], html: bool | None = None) -> Any:
     from notice_nlp.text.extract import load_page
 
     if isinstance(source, (str, bytes, bytearray, memoryview)) or isinstance(source, os.PathLike):
-        return load_page(source if not isinstance(source, (bytearray, memoryview)) else bytes(source))
+        return load_page(source if not isinstance(source, (bytearray, memoryview)) else bytes(source), html=html)
     raise TypeError(f"analyze(source): expected text, HTML, bytes or a pathlib.Path, got {type(source).__name__}")
 
 
-def analyze(source: str | bytes | os.PathLike[str], *, threshold: float | None = None) -> ArticleReport:
+def analyze(
+    source: str | bytes | os.PathLike[str], *, html: bool | None = None, threshold: float | None = None
+) -> ArticleReport:
     """Analyse an article: ``source`` is text or HTML (``str``), ``bytes``, or a ``pathlib.Path``.
 
-    A ``str`` is always content, never a file name; pass ``Path(name)`` for a file. HTML is
-    detected from the content. ``threshold`` overrides the tuned theme threshold.
+    A ``str`` is always content, never a file name; pass ``Path(name)`` for a file. ``html=True``
+    / ``False`` forces the HTML / plain-text path (passed to
+    :func:`notice_nlp.text.extract.load_page`); by default HTML is detected from the content.
+    ``threshold`` overrides the tuned theme threshold. A source without article text (e.g. a page
+    of scripts only) gives an empty report with ``text == ""``.
     """
     from notice_nlp.text.normalize import normalize
     from notice_nlp.themes.fingerprint import fingerprint
@@ -146,7 +154,7 @@ def analyze(source: str | bytes | os.PathLike[str], *, threshold: float | None =
     from notice_nlp.themes.match import MAX_EVIDENCE, THRESHOLD, match_themes
     from notice_nlp.themes.spin import spin_stats
 
-    page = _load(Path(source) if isinstance(source, os.PathLike) else source)
+    page = _load(Path(source) if isinstance(source, os.PathLike) else source, html)
     result = match_themes(page)
     limit = THRESHOLD if threshold is None else threshold
     by_kind: dict[str, list[ThemeHit]] = {"cause": [], "strategy": [], "impact": []}
