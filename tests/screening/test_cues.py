@@ -43,3 +43,26 @@ def test_example_fires(rule_id: str, text: str) -> None:
 @pytest.mark.parametrize(("rule_id", "text"), NEGATIVE)
 def test_counter_example_does_not_fire(rule_id: str, text: str) -> None:
     assert not _fires(rule_id, text), f"{rule_id} fires on counter-example {text!r}"
+
+
+ADVERSARIAL = ["a" * 20000, "1" * 20000, "逾" * 20000, "a." * 10000, "加微信" * 5000, "【" * 5000 + "】" * 5000, ", " * 10000]
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: repr(t[:6]))
+def test_no_pattern_backtracks_catastrophically(text: str) -> None:
+    """Every pattern, on long repetitive input, costs about as much as on short input scaled
+    linearly: 8x the text may take at most ~40x the time (a quadratic pattern takes ~64x)."""
+    import time
+
+    short = text[: len(text) // 8]
+    for rule in RULES:
+        for pat, _ in rule.parts:
+            t0 = time.perf_counter()
+            for _ in pat.finditer(short):
+                pass
+            t_short = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for _ in pat.finditer(text):
+                pass
+            t_long = time.perf_counter() - t0
+            assert t_long < 40 * t_short + 0.05, f"{rule.id}: {pat.pattern[:60]!r} looks superlinear ({t_short:.4f}s → {t_long:.4f}s)"

@@ -134,3 +134,9 @@ def test_shipped_model_is_not_a_pickle() -> None:
     assert meta["info"]["corpus_hash"] and meta["info"]["versions"]["scikit-learn"]
     with np.load(folder / "model.npz", allow_pickle=False) as arrays:
         assert arrays["coef"].shape[0] == 3
+
+
+@pytest.mark.parametrize("text", ["ok", "b", "hi", "您好", "收到", "谢谢", "a" * 5000, "今天天气不错，我们去公园散步吧。"])
+def test_off_topic_is_not_accused(text: str) -> None:
+    v = screen(text)
+    assert v.label == "legitimate" and v.needs_review

@@ -160,3 +160,16 @@ def test_empty_and_bad_types() -> None:
 def test_heading_recognition(line: str, is_heading: bool) -> None:
     page = load_page("标题行\n" + line + "\n正文第一句话写在这里，内容比较长，不是标题。")
     assert (line in page.headings) is is_heading
+
+
+def test_deeply_nested_markup_neither_recurses_nor_goes_quadratic() -> None:
+    deep_inline = "<p>" + "<b>" * 5000 + "逾期的原因是收入不稳定。" + "</b>" * 5000 + "</p>"
+    assert "收入不稳定" in load_page(deep_inline, html=True).text
+    deep_blocks = "<html><body>" + '<div class="content">' * 3000 + "一、原因<p>多头借贷。</p>" + "</div>" * 3000 + "</body></html>"
+    page = load_page(deep_blocks)
+    assert "多头借贷" in page.text
+
+
+def test_a_one_line_text_is_body_not_title() -> None:
+    page = load_page("借款人多头借贷导致逾期")
+    assert page.title is None and page.text == "借款人多头借贷导致逾期"

@@ -71,3 +71,10 @@ def test_thread_safe_segmentation() -> None:
 def test_cut_type_error() -> None:
     with pytest.raises(TypeError, match="text"):
         cut(None)  # type: ignore[arg-type]
+
+
+def test_lone_surrogates_and_types() -> None:
+    doc = get_nlp()("\ud800逾期abc")
+    assert len(doc.text) == 6
+    with pytest.raises(TypeError, match="text"):
+        sentences(None)  # type: ignore[arg-type]

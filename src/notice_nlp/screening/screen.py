@@ -87,7 +87,21 @@ def _meta_tags(a: Analysis) -> list[tuple[str, str]]:
     return out
 
 
+@functools.cache
+def _thresholds() -> dict[str, float]:
+    return {k: float(v) for k, v in load_toml("screening", "decision.toml").items() if not isinstance(v, str)}
+
+
+@functools.cache
+def _topic_words() -> re.Pattern[str]:
+    return re.compile(load_toml("screening", "decision.toml")["topic_words"])
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
+    th = _thresholds()
     scores = {lab: round(float(p), 4) for lab, p in zip(model.classes, proba)}
     model_label = max(scores, key=lambda k: scores[k])
     review: list[str] = []
@@ -106,19 +120,26 @@ def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
     decisive = {lab: [h for h in hs if h.rule.decisive] for lab, hs in by_label.items()}
     meta_tags = _meta_tags(a)
 
+    no_cue = not a.hits and not meta_tags and not a.norm.evasion_edits
     if decisive["fraudulent"]:
         label = "fraudulent"
     elif decisive["threatening"] or meta_tags:
         label = "threatening"
-        if scores["fraudulent"] > 0.9:
+        if scores["fraudulent"] > th["fraud_despite_threat_rules"]:
             review.append("the model finds fraud likely although no decisive fraud cue was found")
+    elif no_cue and (
+        len(_HAN.findall(a.norm.text)) < th["no_cue_min_han"]
+        or (not _topic_words().search(a.norm.text) and max(scores.values()) < th["no_cue_min_confidence"])
+    ):
+        label = "legitimate"
+        review.append("insufficient evidence: no cue of any kind in the message")
     else:
         label = model_label
-    if label != model_label and scores[model_label] >= 0.8:
+    if label != model_label and scores[model_label] >= th["model_disagrees"] and not no_cue:
         review.append(f"rules say {label}, the model says {model_label}")
-    if max(scores.values()) < 0.55 and label == model_label:
+    if max(scores.values()) < th["low_confidence"] and label == model_label:
         review.append("low confidence")
-    if label == "fraudulent" and len({h.rule.tag for h in by_label["legitimate"]}) >= 3:
+    if label == "fraudulent" and len({h.rule.tag for h in by_label["legitimate"]}) >= th["spoof_legit_elements"]:
         review.append("fraud cues next to strong legitimacy cues (spoofed sender?)")
     if meta_tags and not decisive["threatening"] and not by_label["threatening"]:
         review.append("the only violation comes from metadata")

@@ -146,6 +146,11 @@ def _extract_meta(lines: list[_Line], meta: dict[str, str]) -> None:
                 meta["author"] = m.group(1)
 
 
+def _has_body_after(lines: list[_Line], line: _Line) -> bool:
+    i = next(k for k, ln in enumerate(lines) if ln is line)
+    return any(ln.norm for ln in lines[i + 1 :])
+
+
 def _filter_lines(lines: list[_Line], title: str | None) -> tuple[list[tuple[_Line, int | None]], str | None, int]:
     """Drop chrome, find headings and (for text) the title. Returns kept lines with levels."""
     rules = _chrome_rules()
@@ -174,8 +179,11 @@ def _filter_lines(lines: list[_Line], title: str | None) -> tuple[list[tuple[_Li
         if any(p.search(s) for p in rules.drop):
             dropped += 1
             continue
-        if norm_title is None and level is None and not kept and len(s) <= 60 and not _SENTENCE_END.search(s):
-            # the first short line of a text page is its title
+        if (
+            norm_title is None and level is None and not kept and len(s) <= 60
+            and not _SENTENCE_END.search(s) and _has_body_after(lines, ln)
+        ):
+            # the first short line of a text page is its title (when text follows it)
             title, norm_title = ln.text.strip(), s
             continue
         if norm_title and s == norm_title:
@@ -240,8 +248,39 @@ _BLOCK = {"p", "div", "section", "article", "main", "li", "ul", "ol", "br", "tr"
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _han_count(node: Any) -> int:
-    return len(_HAN_CHAR.findall(node.get_text(" ", strip=True)))
+def _main_container(body: Any) -> Any:
+    """The smallest candidate container (``<article>``, ``<main>``, or a div/section whose class
+    or id says content) that still holds half of the page's Han text; else the body.
+
+    Han counts and sizes are computed in one bottom-up pass (nested containers must not make
+    this quadratic)."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment
+
+    han: dict[int, int] = {}
+    size: dict[int, int] = {}
+    tags = [body, *body.find_all(True)]
+    for tag in reversed(tags):  # children come after their parent in document order
+        h = n = 0
+        for child in tag.children:
+            if isinstance(child, Tag):
+                h += han.get(id(child), 0)
+                n += size.get(id(child), 0)
+            elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+                h += len(_HAN_CHAR.findall(child))
+                n += len(child)
+        han[id(tag)], size[id(tag)] = h, n
+    total = han[id(body)] or 1
+    best, best_size = body, size[id(body)]
+    for tag in tags[1:]:
+        if tag.name not in ("article", "main", "div", "section"):
+            continue
+        attrs = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+        if not (tag.name in ("article", "main") or _MAIN_ATTR.search(attrs)):
+            continue
+        if han[id(tag)] >= 0.5 * total and size[id(tag)] < best_size:
+            best, best_size = tag, size[id(tag)]
+    return best
 
 
 def _html_lines(soup: Any) -> list[_Line]:
@@ -257,23 +296,23 @@ def _html_lines(soup: Any) -> list[_Line]:
             levels.append(None)
         levels[-1] = level
 
-    def walk(node: Any) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                out[-1].append(str(child))
-            elif isinstance(child, Tag):
-                name = child.name.lower()
-                if name in _BLOCK:
-                    heading = int(name[1]) if re.fullmatch(r"h[1-6]", name) else None
-                    newline(heading)
-                    walk(child)
-                    newline()
-                else:
-                    walk(child)
-
-    walk(soup)
+    # iterative walk (an explicit stack): deeply nested markup must not exhaust the call stack
+    _END = object()
+    stack: list[Any] = list(reversed(list(soup.children)))
+    while stack:
+        node = stack.pop()
+        if node is _END:
+            newline()
+        elif isinstance(node, Comment):
+            continue
+        elif isinstance(node, NavigableString):
+            out[-1].append(str(node))
+        elif isinstance(node, Tag):
+            name = node.name.lower()
+            if name in _BLOCK:
+                newline(int(name[1]) if re.fullmatch(r"h[1-6]", name) else None)
+                stack.append(_END)
+            stack.extend(reversed(list(node.children)))
     lines: list[_Line] = []
     for parts, level in zip(out, levels):
         raw = re.sub(r"[ \t\r\n\u00a0]+", " ", "".join(parts)).strip()
@@ -318,16 +357,7 @@ def _load_html(html: str) -> Page:
         if attrs and _CHROME_ATTR.search(attrs) and not _MAIN_ATTR.search(attrs):
             tag.decompose()
     body = soup.body or soup
-    candidates = [body]
-    for tag in body.find_all(["article", "main", "div", "section"]):
-        attrs = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
-        if tag.name in ("article", "main") or _MAIN_ATTR.search(attrs):
-            candidates.append(tag)
-    total = _han_count(body) or 1
-    scored = [(c, _han_count(c)) for c in candidates]
-    # the smallest container that still holds most of the page's Han text
-    good = [(c, n) for c, n in scored if n >= 0.5 * total]
-    main = min(good, key=lambda cn: len(str(cn[0])))[0] if good else body
+    main = _main_container(body)
     lines = _html_lines(main)
     h1 = [ln for ln in lines if ln.heading_level == 1]
     if title is None and h1:

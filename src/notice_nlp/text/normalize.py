@@ -14,7 +14,7 @@ Steps, in order (each one recorded; see ``docs/normalization.md``):
                    (關(guān) → 關).
 5. ``emoji``     — emoji and pictographs standing inside a word or number are removed.
 6. ``separator`` — separators inserted between Han characters (征 信, 逾-期, 法/院) are removed.
-7. ``t2s``       — Traditional → Simplified with OpenCC (``tw2sp``), skipped when the text holds
+7. ``t2s``       — Traditional → Simplified with OpenCC (``tw2s``), skipped when the text holds
                    no Traditional-only character.
 8. ``phrase``    — de-obfuscation of code words and look-alikes from ``rules/obfuscation.toml``
                    (加V/薇信 → 加微信/微信, 崔收 → 催收, 正信 → 征信 …), with context exclusions.

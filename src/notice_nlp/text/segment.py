@@ -41,6 +41,8 @@ __all__ = [
 SENTENCE_END = "。！？!?；;…"
 _SENT_RE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[”’」』)\]）]*|\n|$)")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _lock = threading.Lock()
 _jieba: "jieba.Tokenizer | None" = None
 _nlp: "Language | None" = None
@@ -92,6 +94,10 @@ class JiebaTokenizer:
     def __call__(self, text: str) -> "Doc":
         from spacy.tokens import Doc
 
+        if not isinstance(text, str):
+            raise TypeError(f"nlp(text): expected str, got {type(text).__name__}")
+        # spaCy stores UTF-8: a lone surrogate becomes U+FFFD (same length, offsets unchanged)
+        text = _SURROGATE.sub("\ufffd", text)
         words: list[str] = []
         spaces: list[bool] = []
         for w in get_jieba().cut(text):
@@ -162,6 +168,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     Closing quotes after the end mark stay with the sentence; whitespace-only pieces are
     dropped; spans are trimmed of surrounding whitespace.
     """
+    if not isinstance(text, str):
+        raise TypeError(f"sentences(text): expected str, got {type(text).__name__}")
     out: list[tuple[int, int]] = []
     for m in _SENT_RE.finditer(text):
         s, e = m.start(), m.end()
