@@ -260,6 +260,57 @@ def test_official_host_words_are_not_risky() -> None:
     assert url.flags == ("official",)
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://docs.qq.com/form/page/DRmFakeForm",  # 腾讯文档: anyone's document
+        "https://wj.qq.com/s2/1234567/abcd",  # 腾讯问卷: anyone's form
+        "https://mp.weixin.qq.com/s/AbCdEf",  # 公众号 article: any account
+        "https://qr.alipay.com/fkx12345abcde",  # anyone's Alipay payment code
+        "http://refund-center.qq.com/",  # an arbitrary subdomain of a content platform
+        "https://shop123.jd.com/",
+        "https://loan.meituan.com.example/",
+    ],
+)
+def test_user_content_hosts_are_not_official(link: str) -> None:
+    url = next(e for e in _entities(f"请打开 {link} 完成办理") if e.type == "url")
+    assert "official" not in url.flags, url
+
+
+@pytest.mark.parametrize(
+    "link", ["https://weixin.qq.com/", "https://kf.qq.com/", "https://www.jd.com/", "https://www.icbc.com.cn/x"]
+)
+def test_listed_official_hosts_stay_official(link: str) -> None:
+    url = next(e for e in _entities(f"官网 {link} 查询") if e.type == "url")
+    assert "official" in url.flags
+
+
+def test_lexicons_come_from_rules_file() -> None:
+    from notice_nlp.resources import load_toml
+
+    data = load_toml("screening", "entities.toml")
+    assert "安全账户" in data["payment_keywords"]["safe_account"]
+    assert "资金清查账户" in data["payment_keywords"]["safe_account"]
+    handle = next(e for e in _entities("请转入资金清查账户") if e.type == "payment_handle")
+    assert handle.flags == ("safe_account",) and handle.value == "资金清查账户"
+    amount = next(e for e in _entities("共计50美元") if e.type == "amount")
+    assert "usd" in amount.flags
+
+
+def test_long_message_full_of_entities() -> None:
+    # Overlap resolution used to compare each candidate with every span kept (quadratic):
+    # 200k characters of repeated scam text must still go through (no timing threshold here).
+    unit = "请将款项转至专员个人账户6222020012345678，户名王强。"
+    n = 200_000 // len(unit)
+    ents = find_entities(normalize(unit * n))
+    by_type: dict[str, int] = {}
+    for e in ents:
+        by_type[e.type] = by_type.get(e.type, 0) + 1
+    assert by_type == {"payment_handle": 2 * n, "bank_account": n}
+    spans = [(e.norm_start, e.norm_end) for e in ents if e.type == "bank_account"]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
 def test_national_regulator_is_not_dissolved() -> None:
     org = next(e for e in _entities("国家金融监督管理总局") if e.type == "org_claimed")
     assert "dissolved_regulator" not in org.flags

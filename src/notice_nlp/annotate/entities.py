@@ -39,11 +39,14 @@ may nest: 【招商银行】 is a ``sender_tag`` holding an ``org_claimed``; ``�
 ``contact_im`` and a ``phone_mobile``.
 
 Lists (official short codes and domains, shorteners, lender brands, regulators, invented
-bodies, generic organisation suffixes) live in ``rules/screening/entities.toml``.
+bodies, generic organisation suffixes) and context words (payment and IM keywords, phone,
+money, date and ID context, currencies, case-number keywords) live in
+``rules/screening/entities.toml``.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -265,7 +268,9 @@ class _OrgSuffix:
 class _Lists:
     short_codes: dict[str, str]  # code -> kind
     prefix_kinds: tuple[tuple[str, str], ...]
-    official: tuple[str, ...]
+    official: tuple[str, ...]  # suffixes
+    official_hosts: frozenset[str]  # exact hosts
+    unofficial: tuple[str, ...]  # hosts never official (nor their subdomains)
     shorteners: tuple[str, ...]
     risky: re.Pattern[str]
     tld_pattern: str
@@ -333,6 +338,8 @@ def _lists() -> _Lists:
         short_codes={c["code"]: c["kind"] for c in data["short_codes"]},
         prefix_kinds=tuple(sorted(((p["prefix"], p["kind"]) for p in data["short_code_prefix_kinds"]), key=lambda p: -len(p[0]))),
         official=tuple(d["suffix"].lower() for d in data["official_domains"]),
+        official_hosts=frozenset(d["host"].lower() for d in data.get("official_hosts", ())),
+        unofficial=tuple(d["host"].lower() for d in data.get("unofficial_hosts", ())),
         shorteners=tuple(d["domain"].lower() for d in data["shorteners"]),
         risky=re.compile(risky),
         tld_pattern=_alternation(data["url_tlds"]),
@@ -342,6 +349,58 @@ def _lists() -> _Lists:
         suffixes=suffixes,
         stop_chars=frozenset(data["org_stop_chars"]),
         invented=tuple((n["name"], n["kind"]) for n in data["invented_bodies"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Context words from ``entities.toml`` (``[payment_keywords]``, ``[im_keywords]``,
+    ``[context]``, ``[currencies]``), compiled once."""
+
+    payment: dict[str, str]  # keyword -> kind
+    im: dict[str, str]  # keyword -> platform
+    amount_after: re.Pattern[str]
+    money_before: re.Pattern[str]
+    phone_context: re.Pattern[str]
+    counter_after: re.Pattern[str]
+    money_context: re.Pattern[str]
+    date_after: tuple[str, ...]
+    date_before: tuple[str, ...]
+    phone_tail_before: re.Pattern[str]
+    id_context: re.Pattern[str]
+    case_keywords: str  # regex alternation
+    currency_flags: dict[str, str]
+    currency_gate: re.Pattern[str]
+
+
+def _words(words: Sequence[str]) -> str:
+    """A regex alternation of literal words, in the given order."""
+    return "|".join(re.escape(w) for w in words)
+
+
+def _by_kind(table: dict[str, list[str]]) -> dict[str, str]:
+    return {word: kind for kind, words in table.items() for word in words}
+
+
+@functools.cache
+def _lex() -> _Lexicon:
+    data = load_toml("screening", "entities.toml")
+    ctx, cur = data["context"], data["currencies"]
+    return _Lexicon(
+        payment=_by_kind(data["payment_keywords"]),
+        im=_by_kind(data["im_keywords"]),
+        amount_after=re.compile(rf"[ ]?(?:{_words(ctx['short_code_not_before'])})"),
+        money_before=re.compile(rf"(?:{_words(ctx['short_code_not_after'])})[ :]*$"),
+        phone_context=re.compile(_words(ctx["phone_context"])),
+        counter_after=re.compile(rf"[ ]?(?:多|余)?(?:{_words(ctx['counter_after'])})"),
+        money_context=re.compile(_words(ctx["money_context"])),
+        date_after=tuple(ctx["date_after"]),
+        date_before=tuple(ctx["date_before"]),
+        phone_tail_before=re.compile(rf"(?:{_words(ctx['phone_tail_before'])})$"),
+        id_context=re.compile(_words(ctx["id_context"])),
+        case_keywords=_words(ctx["case_keywords"]),
+        currency_flags=dict(cur["flags"]),
+        currency_gate=re.compile(_words(cur["gate"])),
     )
 
 
@@ -359,26 +418,6 @@ _AMOUNT_TAIL = (
     r"(?:[ ]?(?P<unit>元整|元|块钱|块|圆整|圆|美元|美金|港元|港币|欧元|日元|rmb|RMB|yuan))?"
 )
 _ARABIC_REST = rf"(?:[0-9{_MASK}]{{0,2}}(?:,[0-9{_MASK}]{{3}})+(?:\.[0-9{_MASK}]{{1,4}})?|[0-9{_MASK}]*(?:\.[0-9{_MASK}]{{1,4}})?)"
-
-_PAYMENT_KEYWORDS: dict[str, str] = {
-    **dict.fromkeys(("支付宝账号", "支付宝帐号", "支付宝账户", "支付宝帐户", "支付宝"), "alipay"),
-    **dict.fromkeys(("收款二维码", "付款二维码", "收款码", "付款码", "二维码", "扫一扫", "扫码"), "qr"),
-    **dict.fromkeys(("收款人", "收款户名", "收款账户名", "收款方", "开户名", "账户名", "帐户名", "户名"), "payee"),
-    **dict.fromkeys(("对私账户", "对私账号", "对私", "个人账户", "个人账号", "个人银行卡", "个人卡", "私人账户",
-                     "私人账号", "私人卡", "私户"), "private_account"),
-    **dict.fromkeys(("对公账户", "对公账号", "对公"), "corporate_account"),
-    **dict.fromkeys(("资金清查账户", "安全账户", "清查账户", "冲正账户", "监管账户", "核查账户", "验资账户"), "safe_account"),
-    **dict.fromkeys(("微信转账", "微信收款", "支付宝转账"), "transfer"),
-}
-_IM_KEYWORDS: dict[str, str] = {
-    **dict.fromkeys(("微信号", "微信", "wechat", "WeChat", "Wechat"), "wechat"),
-    **dict.fromkeys(("QQ号", "QQ", "qq号", "qq"), "qq"),
-    **dict.fromkeys(("QQ群", "qq群"), "qq_group"),
-    **dict.fromkeys(("LINE", "Line", "line"), "line"),
-    **dict.fromkeys(("WhatsApp", "Whatsapp", "whatsapp"), "whatsapp"),
-    **dict.fromkeys(("Telegram", "telegram", "TG"), "telegram"),
-}
-
 
 @dataclass(frozen=True)
 class _Patterns:
@@ -490,10 +529,10 @@ def _patterns() -> _Patterns:
             rf"[1-9]{_F}[0-9]{{5}}(?:19|20)[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{{3}}[0-9Xx](?![0-9A-Za-z])"
         ),
         person_id_masked=re.compile(rf"[1-9]{_F}[0-9]{{1,5}}[{_MASK}]{{6,14}}[0-9]{{0,4}}[0-9Xx*](?![0-9A-Za-z*])"),
-        pay_keyword=re.compile(_alternation(list(_PAYMENT_KEYWORDS))),
+        pay_keyword=re.compile(_alternation(list(_lex().payment))),
         pay_alipay_tail=re.compile(rf"[ ]?(?:[:：]|是|为)[ ]?(?P<h>{_HANDLE})"),
         pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_PAYEE_NAME})"),
-        im_keyword=re.compile(_alternation(list(_IM_KEYWORDS))),
+        im_keyword=re.compile(_alternation(list(_lex().im))),
         im_tail=re.compile(
             r"(?:号码|账号|号|ID|id)?[ ]?(?:[:：=]|是|为)?[ ]?(?P<id>@?[A-Za-z0-9+][A-Za-z0-9_.\-]{3,29})(?![A-Za-z0-9_])"
         ),
@@ -503,8 +542,7 @@ def _patterns() -> _Patterns:
             rf"[(〔\[](?:19|20)[0-9]{{2}}[)〕\]][ ]?(?:最高法|[{_HAN}]{{1,2}}[0-9]{{2,6}})[{_HAN}]{{1,3}}[0-9]{{1,6}}号"
         ),
         case_keyword=re.compile(
-            r"(?:执行案号|案号|案件编号|案件号|案件单号|工单号|工单编号|立案编号|立案号|卷宗号|受理号)"
-            r"[ ]?(?:为|是)?[ ]?[:：#]?[ ]?"
+            rf"(?:{_lex().case_keywords})[ ]?(?:为|是)?[ ]?[:：#]?[ ]?"
         ),
         case_id=re.compile(
             rf"[(〔\[]?(?:19|20)[0-9]{{2}}[)〕\]]?[^\s,.;:!?。，；、]{{1,20}}?号|[A-Za-z0-9][A-Za-z0-9\-_/#]{{3,31}}"
@@ -584,15 +622,6 @@ def _find_phone_400_800(ctx: _Ctx) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- short codes
 
-_AMOUNT_AFTER = re.compile(
-    r"[ ]?(?:元|块|圆|万|千|百|亿|多|余|个|人|次|天|年|月|日|号|%|笔|期|名|条|分|角|米|位|件|户|家|倍|张|份|rmb|RMB|美元|港)"
-)
-_MONEY_BEFORE = re.compile(
-    r"(?:[¥$]|RMB|rmb|人民币|第|欠款|还款|金额|本金|应还|共计|合计|余额|需还|结清|欠|共|计|仅需|只需|费用|利息|罚息|额度|价格|售价)[ :]*$"
-)
-_PHONE_CONTEXT = re.compile(r"致电|拨打|电话|热线|客服|回复|发送|短信|号码|联系|咨询|详询|投诉|举报|来电|Tel|tel|TEL")
-
-
 def _short_code_kind(code: str) -> tuple[str, bool]:
     lists = _lists()
     if code in lists.short_codes:
@@ -605,11 +634,12 @@ def _short_code_kind(code: str) -> tuple[str, bool]:
 
 def _short_code_ok(text: str, start: int, end: int, code: str, official: bool) -> bool:
     """Reject numbers that are amounts or counts (12345元, 10000人, 第10086期)."""
-    if _AMOUNT_AFTER.match(text, end) or _MONEY_BEFORE.search(_before(text, start, 6)):
+    lex = _lex()
+    if lex.amount_after.match(text, end) or lex.money_before.search(_before(text, start, 6)):
         return False
     if official or code[:2] in ("95", "96") or code.startswith("106"):
         return True
-    return _PHONE_CONTEXT.search(_before(text, start, 8)) is not None
+    return lex.phone_context.search(_before(text, start, 8)) is not None
 
 
 def _short_code_cand(text: str, start: int, code_start: int, end: int, code: str) -> _Cand | None:
@@ -650,7 +680,7 @@ def _url_flags(host: str, url: str) -> tuple[str, ...]:
     def under(suffixes: tuple[str, ...]) -> bool:
         return any(host == s or host.endswith("." + s) for s in suffixes)
 
-    official = under(lists.official)
+    official = (under(lists.official) or host in lists.official_hosts) and not under(lists.unofficial)
     if official:
         flags.append("official")
     if under(lists.shorteners):
@@ -705,16 +735,6 @@ def _find_url(ctx: _Ctx) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- amounts
 
-_COUNTER_AFTER = re.compile(
-    r"[ ]?(?:多|余)?(?:人|个|次|名|户|家|条|件|字|步|里|米|份|篇|张|台|辆|位|号|倍|股|册|本|单|票|盒|斤|克|吨|"
-    r"小时|分钟|天|年|月|日|周|期|%|平|套|间|楼|层|岁|公|粉|行|页|首|只|遍|项)"
-)
-_MONEY_CONTEXT = re.compile(r"欠|还|付|转|交|缴|额|款|共计|合计|需|结清|只要|仅|赔|费|利息|本金|价|借")
-_CURRENCY_FLAGS = {"$": "dollar", "美元": "usd", "美金": "usd", "HK$": "hkd", "港元": "hkd", "港币": "hkd",
-                   "欧元": "eur", "日元": "jpy"}
-_CURRENCY_GATE = re.compile(r"[¥$]|RMB|rmb|CNY|人民币")
-
-
 def _amount_value(num: str) -> tuple[Any, tuple[str, ...]]:
     if _has_mask(num):
         return num, ("masked",)
@@ -726,8 +746,8 @@ def _amount_flags(m: re.Match[str], flags: tuple[str, ...], cur: str = "") -> tu
     if m.group("approx"):
         flags += ("approx",)
     for c in (cur, (m.group("unit") or "").strip()):
-        if c in _CURRENCY_FLAGS:
-            flags += (_CURRENCY_FLAGS[c],)
+        if c in _lex().currency_flags:
+            flags += (_lex().currency_flags[c],)
     return flags
 
 
@@ -735,7 +755,7 @@ def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | N
     mag = m.group("mag")
     if _n_digits(num) == 0:
         return None
-    if not (cur or m.group("unit")) and (not mag or _has_mask(num) or _COUNTER_AFTER.match(ctx.text, m.end())):
+    if not (cur or m.group("unit")) and (not mag or _has_mask(num) or _lex().counter_after.match(ctx.text, m.end())):
         return None  # 2万人, 3天, 100个: counts, not money
     value, flags = _amount_value(num + mag)
     if value is None:
@@ -747,7 +767,7 @@ def _find_amount_arabic(ctx: _Ctx) -> Iterator[_Cand]:
     if not ctx.n_digits:
         return
     pats = _patterns()
-    if _CURRENCY_GATE.search(ctx.text):
+    if _lex().currency_gate.search(ctx.text):
         for m in pats.amount_cur.finditer(ctx.text):
             if (cand := _arabic_amount(ctx, m, m.group("num"), m.group("cur"))) is not None:
                 yield cand
@@ -766,9 +786,9 @@ def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
         before = _before(text, m.start(), 4).rstrip(" ")
         cur = "人民币" if before.endswith("人民币") else "¥" if before.endswith("¥") else ""
         if not (cur or m.group("unit")):
-            if len(num) < 2 or not any(c in _CN_UNIT for c in num) or _COUNTER_AFTER.match(text, m.end()):
+            if len(num) < 2 or not any(c in _CN_UNIT for c in num) or _lex().counter_after.match(text, m.end()):
                 continue
-            if not _MONEY_CONTEXT.search(before):
+            if not _lex().money_context.search(before):
                 continue
         d = parse_number(num)
         if d is None:
@@ -779,8 +799,6 @@ def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- dates and deadlines
 
-_DATE_CONTEXT_AFTER = ("前", "之前", "到期", "截止", "以前")
-_DATE_CONTEXT_BEFORE = ("于", "至", "截至", "截止", "日期", "到期日", "还款日", "期限", "在")
 _WEEKDAY = {c: i for i, c in enumerate("一二三四五六日", start=1)} | {"天": 7}
 _REL_DAY = {"今天": "0d", "今日": "0d", "当天": "0d", "当日": "0d", "今晚": "0d", "今夜": "0d",
             "明天": "1d", "明日": "1d", "明晚": "1d", "后天": "2d"}
@@ -818,7 +836,7 @@ def _time_of(m: re.Match[str], tod: str = "") -> str | None:
 
 
 def _deadline_flags(text: str, end: int) -> tuple[str, ...]:
-    return ("deadline",) if text.startswith(_DATE_CONTEXT_AFTER, end) else ()
+    return ("deadline",) if text.startswith(_lex().date_after, end) else ()
 
 
 def _date_cand(ctx: _Ctx, m: re.Match[str], year: int | None, month: int, day: str | None) -> _Cand | None:
@@ -861,9 +879,10 @@ def _slash_date_ok(text: str, m: re.Match[str], mo: str, d: str) -> bool:
     """11/10 is a date; 1/3 is a fraction unless the context says deadline; 1/12期 is a count."""
     if not (1 <= int(mo) <= 12 and _valid_md(int(mo), int(d))):
         return False
-    if _COUNTER_AFTER.match(text, m.end()) or _before(text, m.start(), 1) == "第":
+    if _lex().counter_after.match(text, m.end()) or _before(text, m.start(), 1) == "第":
         return False
-    context = text.startswith(_DATE_CONTEXT_AFTER, m.end()) or _before(text, m.start(), 4).rstrip(" :").endswith(_DATE_CONTEXT_BEFORE)
+    lex = _lex()
+    context = text.startswith(lex.date_after, m.end()) or _before(text, m.start(), 4).rstrip(" :").endswith(lex.date_before)
     if m.group("sep") == "-":
         return context
     return context or (len(mo) == 2 and len(d) == 2) or (len(d) == 2 and not mo.startswith("0"))
@@ -913,10 +932,6 @@ def _find_dates_relative(ctx: _Ctx) -> Iterator[_Cand]:
 
 # --------------------------------------------------------------------------- bank accounts & IDs
 
-_PHONE_TAIL_BEFORE = re.compile(r"(?:手机|电话|号码|手机号)$")
-_ID_CONTEXT = re.compile(r"身份证|证件号|身份号|公民身份")
-
-
 def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
     text = ctx.text
     pats = _patterns()
@@ -939,7 +954,7 @@ def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
             yield _Cand("bank_account", m.start(), m.end(), num, ("masked",))
     if "尾号" in text:
         for m in pats.card_tail.finditer(text):
-            if _PHONE_TAIL_BEFORE.search(_before(text, m.start(), 4)):
+            if _lex().phone_tail_before.search(_before(text, m.start(), 4)):
                 continue
             tail = m.group("tail")
             flags = ("tail", "masked") if _has_mask(tail) else ("tail",)
@@ -954,7 +969,7 @@ def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
             pid = m.group().upper()
             if id_checksum_ok(pid):
                 flags: tuple[str, ...] = ("checksum_ok",)
-            elif _ID_CONTEXT.search(_before(text, m.start(), 12)):
+            elif _lex().id_context.search(_before(text, m.start(), 12)):
                 flags = ()
             else:
                 continue  # 18 digits that fail the check: maybe a card number
@@ -964,7 +979,7 @@ def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
             pid = m.group()
             if len(pid) != 18:
                 continue
-            if pid.startswith(("62", "9")) and not _ID_CONTEXT.search(_before(text, m.start(), 12)):
+            if pid.startswith(("62", "9")) and not _lex().id_context.search(_before(text, m.start(), 12)):
                 continue
             yield _Cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",))
 
@@ -990,7 +1005,7 @@ def _payment_cand(text: str, m: re.Match[str], kind: str) -> _Cand | None:
 def _find_payment_handle(ctx: _Ctx) -> Iterator[_Cand]:
     text = ctx.text
     for m in _patterns().pay_keyword.finditer(text):
-        if (cand := _payment_cand(text, m, _PAYMENT_KEYWORDS[m.group()])) is not None:
+        if (cand := _payment_cand(text, m, _lex().payment[m.group()])) is not None:
             yield cand
 
 
@@ -1013,7 +1028,7 @@ def _find_contact_im(ctx: _Ctx) -> Iterator[_Cand]:
         tail = pats.im_tail.match(text, m.end())
         if not tail:
             continue
-        platform = _IM_KEYWORDS[kw]
+        platform = _lex().im[kw]
         flags = ("qq", "group") if platform == "qq_group" else (platform,)
         ident = tail.group("id").rstrip(".-")
         if _im_id_ok(flags[0], ident):
@@ -1160,21 +1175,35 @@ _RECOGNISERS: tuple[Callable[[_Ctx], Iterator[_Cand]], ...] = (
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
-    """Keep the best candidate per span: within a layer, priority first, then length."""
+    """Keep the best candidate per span: within a layer, priority first, then length.
+
+    Greedy in (priority, -length, start) order: a candidate is kept unless it overlaps a span
+    already kept in its layer (in the ``frame`` layer, unless it repeats one). The spans kept in
+    a layer never overlap, so they are held sorted by start (their ends are then sorted too) and
+    each test is one bisection: O(n log n) instead of comparing with every span taken.
+    """
     order = sorted(cands, key=lambda c: (_PRIORITY[c.type], c.start - c.end, c.start))
-    taken: dict[str, list[tuple[int, int]]] = {}
+    starts: dict[str, list[int]] = {}
+    ends: dict[str, list[int]] = {}
+    frames: set[tuple[int, int]] = set()
     kept: list[_Cand] = []
     for c in order:
         if c.end <= c.start:
             continue
         layer = _LAYER[c.type]
-        spans = taken.setdefault(layer, [])
         if layer == "frame":
-            if (c.start, c.end) in spans:
+            if (c.start, c.end) in frames:
                 continue
-        elif any(c.start < e and s < c.end for s, e in spans):
+            frames.add((c.start, c.end))
+            kept.append(c)
             continue
-        spans.append((c.start, c.end))
+        ss = starts.setdefault(layer, [])
+        es = ends.setdefault(layer, [])
+        i = bisect.bisect_left(ss, c.end)  # spans [0, i) start before c ends
+        if i and es[i - 1] > c.start:  # the last of them ends furthest right
+            continue
+        ss.insert(i, c.start)
+        es.insert(i, c.end)
         kept.append(c)
     return kept
 
