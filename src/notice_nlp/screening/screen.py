@@ -120,7 +120,7 @@ def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
     decisive = {lab: [h for h in hs if h.rule.decisive] for lab, hs in by_label.items()}
     meta_tags = _meta_tags(a)
 
-    no_cue = not a.hits and not meta_tags and not a.norm.evasion_edits
+    no_cue = not a.hits and not meta_tags
     if decisive["fraudulent"]:
         label = "fraudulent"
     elif decisive["threatening"] or meta_tags:
