@@ -269,7 +269,8 @@ def test_fingerprint_spun_copy_vs_unrelated() -> None:
 
 
 def test_analyze_html_flag() -> None:
-    assert analyze("<p>逾期</p>", html=True).title == "逾期"
+    forced_html = analyze("<p>逾期</p>", html=True)
+    assert forced_html.text == "逾期" and forced_html.title is None  # one line is body, not a title
     forced_text = analyze("<h1>逾期的原因</h1>\n<p>借款人多头借贷，以贷养贷。</p>", html=False)
     assert "<p>" in forced_text.text  # the plain-text path keeps the tags as characters
     script_only = analyze("<html><head><script>var a = 1;</script></head><body><script>x()</script></body></html>")
