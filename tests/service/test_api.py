@@ -104,13 +104,17 @@ def test_batch_empty_and_frequency(client: TestClient) -> None:
     r = client.post("/v1/screen/batch", json={"messages": []})
     assert r.status_code == 200 and r.json()["results"] == []
     text = "您的欠款已逾期，请尽快还款。"
-    msgs = [{"text": text, "sender": "13800000000", "received_at": f"2026-03-14T1{h}:00:00+08:00"} for h in range(4)]
+    msgs = [{"text": text, "sender": "13800000000", "recipient": "13900000000", "received_at": f"2026-03-14T1{h}:00:00+08:00"} for h in range(4)]
     res = client.post("/v1/screen/batch", json={"messages": msgs}).json()["results"]
     assert all("excessive_frequency" in [t["id"] for t in x["tags"]] for x in res)
     assert res[0]["label"] == "threatening"
     # three a day is within the limit
     res3 = client.post("/v1/screen/batch", json={"messages": msgs[:3]}).json()["results"]
     assert not any("excessive_frequency" in [t["id"] for t in x["tags"]] for x in res3)
+    # the same sender writing to four different people, all "debtor": not harassment of anyone
+    others = [{**m, "recipient": f"1390000000{i}", "recipient_role": "debtor"} for i, m in enumerate(msgs)]
+    res4 = client.post("/v1/screen/batch", json={"messages": others}).json()["results"]
+    assert not any("excessive_frequency" in [t["id"] for t in x["tags"]] for x in res4)
 
 
 def test_analyze_text_and_html(client: TestClient, repo: Any) -> None:

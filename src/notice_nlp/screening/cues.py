@@ -49,7 +49,6 @@ class CueRule:
     weight: float
     decisive: bool
     negatable: bool
-    patterns: re.Pattern[str]
     requires: tuple[re.Pattern[str], ...]
     requires_entity: tuple[tuple[str, str | None, bool], ...]  # (type, flag, flag must be present)
     citation: str
@@ -156,7 +155,6 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
     if not tag.startswith("legit.") and tag not in tags:
         raise ValueError(f"{where}: unknown tag {tag!r}")
     citation = spec.get("citation") or (tags[tag].citation if tag in tags else "")
-    patterns = _compile_patterns(spec["patterns"], where)
     return CueRule(
         id=rid,
         tag=tag,
@@ -164,7 +162,6 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         weight=float(spec.get("weight", 0.5)),
         decisive=bool(spec.get("decisive", False)),
         negatable=bool(spec.get("negatable", label == "fraudulent")),
-        patterns=patterns,
         requires=tuple(_compile_patterns([p], where) for p in spec.get("requires", ())),
         requires_entity=tuple(_parse_entity_condition(c) for c in spec.get("requires_entity", ())),
         citation=citation,

@@ -27,7 +27,6 @@ import re
 import time
 import traceback
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -188,16 +187,6 @@ def _warm(state: _State) -> None:
     state.model_version = model.version
     state.rules_version = rules_version()
     state.labels = _labels_payload(state.settings)
-
-
-def _daily_counts(items: Sequence[Any]) -> dict[int, int]:
-    """Messages per (sender, recipient role, day) within one batch (as ``notice-nlp screen``)."""
-    keys: dict[int, tuple[str, str, str]] = {}
-    for i, it in enumerate(items):
-        if it.sender and it.received_at and len(it.received_at) >= 10:
-            keys[i] = (it.sender, it.recipient_role or "", it.received_at[:10])
-    counts = Counter(keys.values())
-    return {i: counts[k] for i, k in keys.items()}
 
 
 def _screen_items(texts: list[str], metas: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
@@ -507,20 +496,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/screen/batch", response_model=BatchResponse, responses=_ERROR_RESPONSES, tags=["screening"])
     async def screen_batch(body: BatchRequest, request: Request) -> dict[str, Any]:
-        """Screen messages in order. Messages in one batch from one sender to one recipient role on
-        one day are counted, so more than three of them reveal excessive frequency (as the CLI does)."""
+        """Screen messages in order. Messages in one batch from one sender to one ``recipient`` on one
+        (local) day are counted, so more than three of them reveal excessive frequency (as the CLI does)."""
         items = body.messages
         if len(items) > settings.max_batch:
             raise ApiError(413, "batch_too_large", f"{len(items)} messages, over the {settings.max_batch}-message limit per batch")
         for i, it in enumerate(items):
             check_message(it.text, f"messages[{i}].text")
         _set_items(request, len(items))
-        counts = _daily_counts(items)
+        from notice_nlp.screening.screen import daily_counts
+
+        counts = daily_counts([{**it.metadata(), "recipient": it.recipient} for it in items])
         metas: list[dict[str, Any] | None] = []
-        for i, it in enumerate(items):
+        for it, count in zip(items, counts):
             meta = it.metadata()
-            if i in counts:
-                meta["messages_today"] = counts[i]
+            if count is not None:
+                meta["messages_today"] = count
             metas.append(meta or None)
         try:
             verdicts = await run_in_threadpool(_screen_items, [it.text for it in items], metas) if items else []

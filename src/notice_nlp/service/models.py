@@ -86,6 +86,10 @@ class ScreenRequest(_Metadata):
 
 class BatchItem(_Metadata):
     id: Optional[Union[str, int]] = Field(None, description="Your identifier, echoed in the result.")
+    recipient: Optional[str] = Field(
+        None, max_length=200,
+        description="Who received it (a number or an id). With sender and received_at, more than three messages from one sender to one recipient on one day reveal excessive frequency.",
+    )
     text: str
 
 
