@@ -66,3 +66,56 @@ def test_no_pattern_backtracks_catastrophically(text: str) -> None:
                 pass
             t_long = time.perf_counter() - t0
             assert t_long < 40 * t_short + 0.05, f"{rule.id}: {pat.pattern[:60]!r} looks superlinear ({t_short:.4f}s → {t_long:.4f}s)"
+
+
+# ------------------------------------------------------------------- prefilter
+
+def _corpus_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "corpora" / "sms"
+    out = []
+    for path in sorted(root.glob("**/*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(json.loads(line)["text"])
+    return out
+
+
+def test_prefilter_keeps_every_pattern_that_matches() -> None:
+    """The prefilter only skips patterns that cannot match: on every rule example, counter-example
+    and corpus message, each pattern with a match is among the candidates."""
+    from notice_nlp.screening.cues import _default_prefilter
+
+    pf = _default_prefilter()
+    texts = [ex for r in RULES for ex in (*r.examples, *r.counter_examples)] + _corpus_texts()
+    assert len(texts) > 2000
+    for raw in texts:
+        text = normalize(raw).text
+        cands = {(ri, pi) for ri, pis in pf.candidates(text).items() for pi in pis}
+        for ri, rule in enumerate(pf.rules):
+            for pi, (pat, _) in enumerate(rule.parts):
+                if (ri, pi) not in cands and any(m.end() > m.start() for m in pat.finditer(text)):
+                    pytest.fail(f"prefilter skips {rule.id} pattern {pi} that matches {raw[:40]!r}")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("打断(你|他)的腿", {"打断你的腿", "打断他的腿"}),
+        ("(弄|整)死(你)?", {"弄死你", "弄死", "整死你", "整死"}),
+        ("逾期.{0,3}(未还|不还)", {"逾期"}),  # one string beats two of the same length
+        ("(未还|不还).{0,3}逾期未还", {"逾期未还"}),
+        ("征信[^。]{0,6}(黑名单|污点)", {"征信"}),
+        ("(?i:diu)", None),
+        (".{2,5}", None),
+    ],
+)
+def test_prefilter_clause(pattern: str, expected: set[str] | None) -> None:
+    import re
+
+    from notice_nlp.screening.cues import _prefilter
+
+    clause = _prefilter(re.compile(pattern))
+    assert (None if clause is None else set(clause)) == expected

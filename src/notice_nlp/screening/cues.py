@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,69 +57,134 @@ class CueRule:
     description_en: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
-    parts: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = ()  # each pattern with its prefilter
+    parts: tuple[tuple[re.Pattern[str], Clause | None], ...] = ()  # each pattern with its prefilter
 
 
-Clause = frozenset[str]  # at least one of these characters must occur
+Clause = frozenset[str]  # every match contains at least one of these strings
+
+_CAP = 32  # most strings a run of adjacent items may spell (products grow fast)
+_UNION_CAP = 256  # most strings an alternation may list
+_SMALL_SET = 8  # most characters of a [...] class spelled out
+
+
+def _cost(clause: Clause) -> float:
+    """How likely a message holds one of the clause's strings (lower is more selective)."""
+    return sum(0.08 ** len(s) for s in clause)
+
+
+def _product(a: set[str], b: set[str]) -> set[str] | None:
+    out = {x + y for x in a for y in b}
+    return out if len(out) <= _CAP else None
+
+
+def _finite_item(op: Any, av: Any, fold: bool) -> set[str] | None:
+    """Every string one parsed regex item can match, when that is a small finite set."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    if op is c.LITERAL:
+        ch = chr(av)
+        return None if fold and ch.isascii() and ch.isalpha() else {ch}
+    if op is c.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is c.LITERAL:
+                chars.add(chr(iav))
+            elif iop is c.RANGE and iav[1] - iav[0] < _SMALL_SET:
+                chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+            else:
+                return None
+        if not chars or len(chars) > _SMALL_SET or (fold and any(ch.isascii() and ch.isalpha() for ch in chars)):
+            return None
+        return chars
+    if op is c.SUBPATTERN:
+        _, add_flags, _, sub = av
+        return None if add_flags & re.IGNORECASE else _finite(sub, fold)
+    if op is c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            strings = _finite(alt, fold)
+            if strings is None:
+                return None
+            out |= strings
+        return out if len(out) <= _UNION_CAP else None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        lo, hi, sub = av
+        if hi == 1:
+            strings = _finite(sub, fold)
+            return None if strings is None else strings | ({""} if lo == 0 else set())
+        return None
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return {""}  # zero-width: the strings on either side stay adjacent
+    return None
+
+
+def _finite(items: Any, fold: bool) -> set[str] | None:
+    out = {""}
+    for op, av in items:
+        strings = _finite_item(op, av, fold)
+        if strings is None:
+            return None
+        product = _product(out, strings)
+        if product is None:
+            return None
+        out = product
+    return out
 
 
 def _clauses(items: Any, fold: bool) -> list[Clause]:
-    """Conditions every match of a parsed regex sequence satisfies: for each clause, the text
-    contains at least one of its characters. Conservative: unknown constructs add nothing."""
+    """Conditions every match of a parsed regex sequence satisfies: for each clause, the match
+    contains at least one of its strings. Runs of adjacent items with few possible spellings
+    give strings (``(弄|整)死(你|他)`` → 弄死你, 弄死他, 整死你, 整死他); other constructs give
+    the clauses of what they must contain; unknown constructs add nothing (conservative)."""
     from re import _constants as c  # type: ignore[attr-defined]
 
     out: list[Clause] = []
+    run: set[str] = {""}
+
+    def flush() -> None:
+        if "" not in run:
+            out.append(frozenset(run))
+
     for op, av in items:
-        if op is c.LITERAL:
-            ch = chr(av)
-            if not (fold and ch.isascii() and ch.isalpha()):
-                out.append(frozenset(ch))
-        elif op is c.IN:
-            chars: set[str] = set()
-            for iop, iav in av:
-                if iop is c.LITERAL:
-                    chars.add(chr(iav))
-                elif iop is c.RANGE and iav[1] - iav[0] < 32:
-                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
-                else:
-                    chars = set()
-                    break
-            if chars and not (fold and any(ch.isascii() and ch.isalpha() for ch in chars)):
-                out.append(frozenset(chars))
-        elif op is c.SUBPATTERN:
+        strings = _finite_item(op, av, fold)
+        if strings is not None:
+            product = _product(run, strings)
+            if product is None:
+                flush()
+                run = strings
+            else:
+                run = product
+            continue
+        flush()
+        run = {""}
+        if op is c.SUBPATTERN:
             _, add_flags, _, sub = av
             if not add_flags & re.IGNORECASE:
                 out.extend(_clauses(sub, fold))
         elif op is c.BRANCH:
             alts = [_clauses(alt, fold) for alt in av[1]]
             if alts and all(alts):
-                out.append(frozenset().union(*(min(a, key=len) for a in alts)))
+                best = frozenset().union(*(min(a, key=_cost) for a in alts))
+                if len(best) <= _UNION_CAP:
+                    out.append(best)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
             lo, _, sub = av
             if lo >= 1:
                 out.extend(_clauses(sub, fold))
         elif op is c.ATOMIC_GROUP:
             out.extend(_clauses(av, fold))
+    flush()
     return out
 
 
-def _prefilter(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Characters of which every match contains at least one (the most selective clause of
-    each top-level alternative, united); None when some alternative has no such clause."""
-    from re import _constants as c  # type: ignore[attr-defined]
+def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
+    """Strings of which every match of ``pattern`` contains at least one (its most selective
+    clause), or None when no such condition can be derived (the pattern is always tried)."""
     from re import _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
-    fold = bool(pattern.flags & re.IGNORECASE)
-    items = list(parsed)
-    branches = [list(alt) for alt in items[0][1][1]] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
-    anchor: set[str] = set()
-    for alt in branches:
-        clauses = _clauses(alt, fold)
-        if not clauses:
-            return None
-        anchor |= min(clauses, key=len)
-    return frozenset(anchor)
+    clauses = _clauses(list(parsed), bool(pattern.flags & re.IGNORECASE))
+    return min(clauses, key=_cost) if clauses else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,15 +289,11 @@ def _entity_ok(cond: tuple[str, str | None, bool], entities: Sequence[Any]) -> b
     return False
 
 
-def _first_match(rule: CueRule, text: str, chars: frozenset[str]) -> tuple[int, int] | None:
-    """The leftmost un-negated match of any of the rule's patterns (ties: the earlier pattern).
-
-    Each pattern is tried only when the text holds one of the characters its matches need (the
-    prefilter is derived from the pattern itself, so it never changes a result)."""
+def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, int] | None:
+    """The leftmost un-negated match of the rule's patterns ``parts`` (ties: the earlier pattern)."""
     best: tuple[int, int] | None = None
-    for pat, anchor in rule.parts:
-        if anchor is not None and anchor.isdisjoint(chars):
-            continue
+    for k in parts:
+        pat = rule.parts[k][0]
         for m in pat.finditer(text):
             if best is not None and m.start() >= best[0]:
                 break
@@ -244,12 +306,81 @@ def _first_match(rule: CueRule, text: str, chars: frozenset[str]) -> tuple[int, 
     return best
 
 
+def _pairs(string: str) -> list[str]:
+    return [string[i : i + 2] for i in range(len(string) - 1)]
+
+
+class _Prefilter:
+    """Which patterns can match a text, from one pass over its characters and character pairs.
+
+    Every pattern's prefilter clause (strings of which each match contains one) is indexed by
+    one pair of adjacent characters of each string; a text's pairs look the strings up, and only the
+    patterns whose strings occur are run. Patterns without a clause always run. The clauses
+    are derived from the patterns themselves, so the prefilter never changes a result (a test
+    compares it with running every pattern)."""
+
+    def __init__(self, rules: Sequence[CueRule]) -> None:
+        self.rules = tuple(rules)
+        self.always: frozenset[tuple[int, int]] = frozenset()
+        short: dict[str, set[tuple[int, int]]] = {}  # a 1- or 2-character string: its key is itself
+        long_strings: list[tuple[str, tuple[int, int]]] = []
+        always: set[tuple[int, int]] = set()
+        for ri, rule in enumerate(self.rules):
+            for pi, (_, clause) in enumerate(rule.parts):
+                if clause is None:
+                    always.add((ri, pi))
+                elif clause:
+                    for string in sorted(clause):
+                        if len(string) <= 2:
+                            short.setdefault(string, set()).add((ri, pi))
+                        else:
+                            long_strings.append((string, (ri, pi)))
+        # a longer string is filed under the pair of its characters that the fewest strings share,
+        # so that common pairs (我们, 已经) do not drag long lists into every message
+        shared = Counter(pair for string in {s for s, _ in long_strings} for pair in _pairs(string))
+        longer: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+        for string, gid in long_strings:
+            key = min(_pairs(string), key=lambda pair: shared[pair])
+            longer.setdefault(key, []).append((string, gid))
+        self.always = frozenset(always)
+        self.short = {k: frozenset(v) for k, v in short.items()}
+        self.longer = longer
+        self.keys = frozenset(short) | frozenset(longer)
+
+    def candidates(self, text: str) -> dict[int, list[int]]:
+        """rule index → indices of its patterns worth running on ``text``, both ascending."""
+        keys = set(text)
+        keys.update([text[i : i + 2] for i in range(len(text) - 1)])
+        found: set[tuple[int, int]] = set(self.always)
+        short, longer = self.short, self.longer
+        for key in keys & self.keys:
+            gids = short.get(key)
+            if gids is not None:
+                found |= gids
+            for string, gid in longer.get(key, ()):
+                if gid not in found and string in text:
+                    found.add(gid)
+        by_rule: dict[int, list[int]] = {}
+        for ri, pi in sorted(found):
+            if ri in by_rule:
+                by_rule[ri].append(pi)
+            else:
+                by_rule[ri] = [pi]
+        return by_rule
+
+
+@functools.cache
+def _default_prefilter() -> _Prefilter:
+    return _Prefilter(load_rules())
+
+
 def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule] | None = None) -> list[CueHit]:
     """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match)."""
+    prefilter = _default_prefilter() if rules is None else _Prefilter(rules)
     hits: list[CueHit] = []
-    chars = frozenset(text)
-    for rule in load_rules() if rules is None else rules:
-        found = _first_match(rule, text, chars)
+    for ri, parts in prefilter.candidates(text).items():
+        rule = prefilter.rules[ri]
+        found = _first_match(rule, text, parts)
         if found is None:
             continue
         if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
