@@ -10,8 +10,15 @@ Design points (see ``docs/service.md``):
   (a strict Content-Security-Policy on the page) and writes one log line per request.
 - Log lines carry request id, method, route, status, request/response sizes and duration —
   never message text, query strings, unknown paths or exception messages (they may quote text).
-- Concurrent ``POST /v1/screen`` requests are screened together (:class:`_Coalescer`): most of
-  the cost of a ``screen()`` call is per call, so this nearly doubles throughput under load.
+- Concurrent ``POST /v1/screen`` requests are screened together (:class:`_Coalescer`): part of
+  the cost of a ``screen()`` call is per call, so batching raises throughput under load.
+- ``POST /v1/screen`` is the hot path, so a valid request is answered by the guard itself
+  (:func:`create_app`'s ``screen_fast``): one pydantic ``model_validate_json`` of the body, the
+  coalescer, and the verdict encoded straight to JSON bytes (orjson serialises the ``Verdict``
+  dataclass as ``to_dict()`` would, ~15x faster than ``dataclasses.asdict``). Everything else — an
+  invalid body, a text over the limit — goes on to the FastAPI route, which answers exactly as
+  before; the route also documents the endpoint in OpenAPI. Responses are built as bytes rather
+  than validated again against their ``response_model`` (which stays, for the schema).
 - Nothing here ever opens a URL found in a text: screening and analysis are pure computations.
 """
 
@@ -19,14 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import json
 import logging
 import os
 import re
+import secrets
 import time
 import traceback
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +43,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -51,6 +60,12 @@ from notice_nlp.service.models import (
     ScreenRequest,
     VerdictModel,
 )
+
+try:  # in the [service] extra; without it the standard library's json does the same, slower
+    import orjson
+except ImportError:  # pragma: no cover - exercised by monkeypatching _orjson in the tests
+    orjson = None  # type: ignore[assignment]
+_orjson = orjson
 
 __all__ = ["Settings", "create_app", "ApiError"]
 
@@ -74,6 +89,37 @@ PAGE_CSP = (
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _JSON_BYTES_PER_CHAR = 6  # worst case of one character in JSON: a \uXXXX escape
+#: a small batch of single messages is screened on the event loop: a hop to a worker thread costs
+#: more than screening it; a larger one goes to a thread so the loop keeps answering meanwhile
+_INLINE_SCREEN_CHARS = 2_000
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "item"):  # numpy scalar
+        return obj.item()
+    if hasattr(obj, "tolist"):  # numpy array
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact UTF-8 JSON. Dataclasses (a ``Verdict``) come out as ``to_dict()`` would give them."""
+    if _orjson is not None:
+        return _orjson.dumps(obj, default=_json_default, option=_orjson.OPT_SERIALIZE_NUMPY)
+    if hasattr(obj, "to_dict"):
+        obj = obj.to_dict()
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_json_default).encode()
+
+
+class FastJSONResponse(JSONResponse):
+    """``application/json`` rendered by :func:`dumps`; returned as-is by a route (no re-validation)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -189,49 +235,68 @@ def _warm(state: _State) -> None:
     state.labels = _labels_payload(state.settings)
 
 
-def _screen_items(texts: list[str], metas: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
+def _fields(verdict: Any) -> dict[str, Any]:
+    """A verdict's top-level fields as a dict (nested values as they are: :func:`dumps` encodes them)."""
+    if isinstance(verdict, dict):
+        return verdict
+    return {f.name: getattr(verdict, f.name) for f in dataclasses.fields(verdict)}
+
+
+def _screen_items(texts: list[str], metas: list[dict[str, Any] | None]) -> list[Any]:
+    """Verdicts of ``screen_many`` (encode them with :func:`dumps`: their ``to_dict()`` as JSON)."""
     from notice_nlp.screening.screen import screen_many
 
-    return [v.to_dict() for v in screen_many(texts, metas)]
+    return list(screen_many(texts, metas))
 
 
 class _Coalescer:
     """Screens concurrent single-message requests together.
 
-    Most of the cost of one ``screen()`` call is per call (vectoriser set-up), not per message, so
-    requests that arrive while a batch is being screened wait and go into the next
-    :func:`screen_many` call together. No timer: a request on an idle server is screened at once;
+    Part of the cost of one ``screen()`` call is per call, not per message, so requests that
+    arrive while a batch is being screened wait and go into the next :func:`screen_many` call
+    together. No timer: a request on an idle server is screened after one turn of the event loop;
     under load batches grow by themselves (up to ``max_size``). ``screen_many`` gives the same
     verdict for a message as ``screen`` does, so batching changes speed only. When a batch fails
     its messages are screened one by one, so one bad message fails only its own request.
+
+    A batch of at most ``inline_chars`` characters is screened on the event loop itself (a hop to
+    a worker thread and back costs more than screening a few short messages, and one worker has
+    one GIL anyway); a longer one runs in a worker thread so the loop keeps answering meanwhile.
     """
 
-    def __init__(self, max_size: int = 32) -> None:
+    def __init__(self, max_size: int = 32, inline_chars: int = _INLINE_SCREEN_CHARS) -> None:
         self.max_size = max_size
-        self.pending: list[tuple[str, dict[str, Any] | None, asyncio.Future[dict[str, Any]]]] = []
+        self.inline_chars = inline_chars
+        self.pending: list[tuple[str, dict[str, Any] | None, asyncio.Future[Any]]] = []
         self.worker: asyncio.Task[None] | None = None
 
-    async def screen(self, text: str, meta: dict[str, Any] | None) -> dict[str, Any]:
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    async def screen(self, text: str, meta: dict[str, Any] | None) -> Any:
+        """The verdict of one message (encode it with :func:`dumps`)."""
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending.append((text, meta, fut))
         if self.worker is None or self.worker.done():
             self.worker = asyncio.create_task(self._run())
         return await fut
 
+    async def _call(self, texts: list[str], metas: list[dict[str, Any] | None]) -> list[Any]:
+        if sum(map(len, texts)) <= self.inline_chars:
+            return _screen_items(texts, metas)
+        return await run_in_threadpool(_screen_items, texts, metas)
+
     async def _run(self) -> None:
+        await asyncio.sleep(0)  # let the requests already read join this batch
         while self.pending:
             batch, self.pending = self.pending[: self.max_size], self.pending[self.max_size :]
             batch = [b for b in batch if not b[2].done()]  # drop requests whose client went away
             if not batch:
                 continue
             try:
-                verdicts = await run_in_threadpool(_screen_items, [b[0] for b in batch], [b[1] for b in batch])
-                outcomes: list[Any] = list(verdicts)
+                outcomes: list[Any] = list(await self._call([b[0] for b in batch], [b[1] for b in batch]))
             except Exception:
                 outcomes = []
                 for text, meta, _ in batch:
                     try:
-                        outcomes.append((await run_in_threadpool(_screen_items, [text], [meta]))[0])
+                        outcomes.append((await self._call([text], [meta]))[0])
                     except Exception as exc:  # noqa: BLE001 - handed to the request that owns it
                         outcomes.append(exc)
             for (_, _, fut), out in zip(batch, outcomes):
@@ -241,6 +306,7 @@ class _Coalescer:
                     fut.set_exception(out)
                 else:
                     fut.set_result(out)
+            await asyncio.sleep(0)  # answer this batch and read new requests before the next one
 
 
 def _analyze(source: str, html: bool | None = None) -> dict[str, Any]:
@@ -255,15 +321,39 @@ def _analyze(source: str, html: bool | None = None) -> dict[str, Any]:
 
 def _error_body(state: _State, rid: str, status: int, code: str, message: str, detail: Any = None) -> bytes:
     body = {"error": code, "message": message, "status": status, "request_id": rid, **state.versions(), "detail": detail}
-    return json.dumps(body, ensure_ascii=False).encode()
+    return dumps(body)
+
+
+#: answers a POST body with JSON bytes, or None to hand the request on to the FastAPI route
+FastHandler = Callable[[bytes, dict[str, Any]], Awaitable["bytes | None"]]
 
 
 class _Guard:
-    """API key, content type and body size for ``/v1``; headers and one log line everywhere."""
+    """API key, content type and body size for ``/v1``; headers and one log line everywhere.
 
-    def __init__(self, app: Callable[..., Awaitable[None]], state: _State) -> None:
+    ``fast`` maps a POST path to a :data:`FastHandler` that answers valid requests without the
+    framework (the route stays the reference for everything else, errors included)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], state: _State, fast: dict[str, FastHandler] | None = None) -> None:
         self.app = app
         self.state = state
+        self.fast = fast or {}
+        self._api_headers: tuple[tuple[str, str], list[tuple[bytes, bytes]]] | None = None
+
+    def api_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers ``send_wrapper`` stamps on a ``/v1`` JSON answer, encoded once per version."""
+        versions = (self.state.model_version, self.state.rules_version)
+        if self._api_headers is None or self._api_headers[0] != versions:
+            self._api_headers = (versions, [
+                (b"content-type", b"application/json"),
+                (b"x-model-version", versions[0].encode("latin-1")),
+                (b"x-rules-version", versions[1].encode("latin-1")),
+                (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"no-referrer"),
+                (b"content-security-policy", API_CSP.encode("latin-1")),
+                (b"cache-control", b"no-store"),
+            ])
+        return self._api_headers[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -272,7 +362,7 @@ class _Guard:
         t0 = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         incoming = headers.get("x-request-id", "")
-        rid = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex[:16]
+        rid = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = rid
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
@@ -348,6 +438,16 @@ class _Guard:
                         more = message.get("more_body", False)
                     info["req_bytes"] = size
                     body = b"".join(chunks)
+                    fast = self.fast.get(path)
+                    if fast is not None:
+                        answer = await fast(body, info)
+                        if answer is not None:
+                            headers_out = [(b"content-length", str(len(answer)).encode()), (b"x-request-id", rid.encode()), *self.api_headers()]
+                            info["status"], info["started"] = 200, True
+                            await send({"type": "http.response.start", "status": 200, "headers": headers_out})
+                            info["resp_bytes"] = len(answer)
+                            await send({"type": "http.response.body", "body": answer})
+                            return
                     replayed = False
 
                     async def replay() -> Message:
@@ -441,7 +541,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def error(request: Request, status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
         body = {"error": code, "message": message, "status": status, "request_id": _rid(request), **state.versions(), "detail": detail}
-        return JSONResponse(body, status_code=status, headers=headers)
+        return FastJSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -482,8 +582,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(text) > settings.max_message_chars:
             raise ApiError(413, "message_too_long", f"{where} is {len(text)} characters, over the {settings.max_message_chars}-character limit")
 
+    # POST /v1/screen: the guard answers valid requests through screen_fast; the route answers the
+    # rest (schema errors, too long, a ValueError from screening) and documents the endpoint.
+    async def screen_fast(raw: bytes, info: dict[str, Any]) -> bytes | None:
+        try:
+            body = ScreenRequest.model_validate_json(raw)
+        except ValueError:
+            return None
+        if len(body.text) > settings.max_message_chars:
+            return None
+        info["items"] = 1
+        try:
+            verdict = await coalescer.screen(body.text, body.metadata() or None)
+        except (TypeError, ValueError):
+            return None
+        return dumps(verdict)
+
     @app.post("/v1/screen", response_model=VerdictModel, responses=_ERROR_RESPONSES, tags=["screening"])
-    async def screen_one(body: ScreenRequest, request: Request) -> dict[str, Any]:
+    async def screen_one(body: ScreenRequest, request: Request) -> Response:
         """Screen one message: label, scores, tags, reasons (offsets into `text`), entities, advice."""
         check_message(body.text, "text")
         _set_items(request, 1)
@@ -492,10 +608,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             verdict = await coalescer.screen(body.text, meta)
         except (TypeError, ValueError) as exc:
             raise ApiError(422, "invalid_body", str(exc)) from None
-        return verdict
+        return FastJSONResponse(verdict)
 
     @app.post("/v1/screen/batch", response_model=BatchResponse, responses=_ERROR_RESPONSES, tags=["screening"])
-    async def screen_batch(body: BatchRequest, request: Request) -> dict[str, Any]:
+    async def screen_batch(body: BatchRequest, request: Request) -> Response:
         """Screen messages in order. Messages in one batch from one sender to one ``recipient`` on one
         (local) day are counted, so more than three of them reveal excessive frequency (as the CLI does)."""
         items = body.messages
@@ -517,8 +633,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             verdicts = await run_in_threadpool(_screen_items, [it.text for it in items], metas) if items else []
         except (TypeError, ValueError) as exc:
             raise ApiError(422, "invalid_body", str(exc)) from None
-        results = [{"index": i, "id": it.id, **v} for i, (it, v) in enumerate(zip(items, verdicts))]
-        return {"results": results, **state.versions()}
+        results = [{**_fields(v), "index": i, "id": it.id} for i, (it, v) in enumerate(zip(items, verdicts))]
+        return FastJSONResponse({"results": results, **state.versions()})
 
     @app.post("/v1/analyze", response_model=ArticleReportModel, responses=_ERROR_RESPONSES, tags=["articles"])
     async def analyze_article(body: AnalyzeRequest, request: Request) -> dict[str, Any]:
@@ -541,5 +657,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Labels, tags (zh/en/citation), citation documents, theme ids and the limits."""
         return {**state.labels, **state.versions()}
 
-    app.add_middleware(_Guard, state=state)
+    app.add_middleware(_Guard, state=state, fast={"/v1/screen": screen_fast})
     return app
