@@ -15,6 +15,7 @@ A theme's score is the noisy-OR of its sentence scores; the best sentence is its
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,12 +61,20 @@ def _fold_norm(text: str) -> str:
     return fold(normalize(text).text).text
 
 
-def classify_heading(heading: str) -> str | None:
-    """Role of a heading: ``cause`` | ``strategy`` | ``impact`` | ``other`` | ``mixed`` | None.
+@dataclass(frozen=True, slots=True)
+class _HeadingForms:
+    """A heading normalised (``norm``) and then folded (``folded``), computed once."""
 
-    The heading is normalised and folded first (起因剖析 → 原因剖析, 应对举措 → 应对措施).
-    """
-    text = _fold_norm(heading)
+    norm: str
+    folded: str
+
+
+def _heading_forms(heading: str) -> _HeadingForms:
+    norm = normalize(heading).text
+    return _HeadingForms(norm, fold(norm).text)
+
+
+def _role_of_folded(text: str) -> str | None:
     cues = section_cues()
     found = [role for role in ("cause", "strategy", "impact") if cues.roles[role].search(text)]
     if len(found) == 1:
@@ -75,6 +84,14 @@ def classify_heading(heading: str) -> str | None:
     if cues.roles["other"].search(text):
         return "other"
     return None
+
+
+def classify_heading(heading: str) -> str | None:
+    """Role of a heading: ``cause`` | ``strategy`` | ``impact`` | ``other`` | ``mixed`` | None.
+
+    The heading is normalised and folded first (起因剖析 → 原因剖析, 应对举措 → 应对措施).
+    """
+    return _role_of_folded(_fold_norm(heading))
 
 
 _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -90,7 +107,11 @@ _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def _heading_style(heading: str, level: int) -> str:
-    text = normalize(heading).text.strip()
+    return _style_of_norm(normalize(heading).text, level)
+
+
+def _style_of_norm(norm: str, level: int) -> str:
+    text = norm.strip()
     for name, pat in _STYLES:
         m = pat.match(text)
         if m:
@@ -108,20 +129,24 @@ def section_roles(page: Page) -> list[str | None]:
     stack: list[tuple[str, str | None]] = []  # (style, effective role)
     roles: list[str | None] = []
     seen: set[str] = set()
+    forms: dict[str, _HeadingForms] = {}  # each distinct heading is normalised once
     if page.title:
         seen.add(_fold_norm(page.title).strip())
     for sec in page.sections:
         if sec.heading is None:
             roles.append(None)
             continue
-        key = _fold_norm(sec.heading).strip()
+        hf = forms.get(sec.heading)
+        if hf is None:
+            hf = forms[sec.heading] = _heading_forms(sec.heading)
+        key = hf.folded.strip()
         if key in seen:
             # the page title or an earlier heading repeated (scraping artefact): no new context
             roles.append(roles[-1] if roles else None)
             continue
         seen.add(key)
-        style = _heading_style(sec.heading, sec.level)
-        own = classify_heading(sec.heading)
+        style = _style_of_norm(hf.norm, sec.level)
+        own = _role_of_folded(hf.folded)
         styles = [s for s, _ in stack]
         if style in styles:
             del stack[styles.index(style):]
@@ -222,13 +247,25 @@ def _context_weight(sent: SentenceCtx, kind: str) -> float:
     return w
 
 
-def _clause(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+def _clause_ends(text: str) -> list[int]:
+    """Positions of the clause-ending characters of ``text``, ascending."""
+    return [m.start() for m in _CLAUSE_END.finditer(text)]
+
+
+def _clause(
+    text: str, start: int, end: int, lo: int, hi: int, clause_ends: list[int] | None = None
+) -> tuple[int, int]:
+    """The clause around ``[start, end)`` within ``[lo, hi)``: from just after the last clause
+    end before ``start`` to the first clause end at or after ``end``."""
+    ends = _clause_ends(text) if clause_ends is None else clause_ends
     cs = start
-    while cs > lo and not _CLAUSE_END.match(text[cs - 1]):
-        cs -= 1
+    if start > lo:
+        j = bisect.bisect_left(ends, start) - 1  # the last clause end before start
+        cs = ends[j] + 1 if j >= 0 and ends[j] >= lo else lo
     ce = end
-    while ce < hi and not _CLAUSE_END.match(text[ce]):
-        ce += 1
+    if end < hi:
+        k = bisect.bisect_left(ends, end)  # the first clause end at or after end
+        ce = ends[k] if k < len(ends) and ends[k] < hi else hi
     return cs, ce
 
 
@@ -263,26 +300,40 @@ class _Hit:
     label: str
 
 
+def _bigrams(text: str) -> set[str]:
+    """Every character and every pair of adjacent characters of ``text`` (a cheap test that a
+    phrase cannot occur: its first two characters are not in the set)."""
+    grams = set(map(operator.add, text, text[1:]))
+    grams.update(text)
+    return grams
+
+
 def _collect_hits(text: str, sents: list[SentenceCtx]) -> list[_Hit]:
     starts = [s.start for s in sents]
+    clause_ends = _clause_ends(text)
+    grams = _bigrams(text)
     hits: list[_Hit] = []
     for theme in themes():
         for cue in theme.cues:
+            if cue.literal is not None and cue.literal[:2] not in grams:
+                continue  # most cues of the taxonomy are absent from a given article
             for m in cue.pattern.finditer(text):
                 if m.end() <= m.start():
                     continue
                 i = bisect.bisect_right(starts, m.start()) - 1
                 if i < 0 or m.end() > sents[i].end:
                     continue
-                hit = _judge(theme, cue, text, sents[i], i, m.start(), m.end())
+                hit = _judge(theme, cue, text, sents[i], i, m.start(), m.end(), clause_ends)
                 if hit is not None:
                     hits.append(hit)
     return hits
 
 
-def _judge(theme: Theme, cue: Cue, text: str, sent: SentenceCtx, i: int, s: int, e: int) -> _Hit | None:
+def _judge(
+    theme: Theme, cue: Cue, text: str, sent: SentenceCtx, i: int, s: int, e: int, clause_ends: list[int] | None = None
+) -> _Hit | None:
     """Decide where one cue hit counts (its theme, a flipped cause, or nowhere)."""
-    cs, ce = _clause(text, s, e, sent.start, sent.end)
+    cs, ce = _clause(text, s, e, sent.start, sent.end, clause_ends)
     weight = CONTEXT_CUE_WEIGHT * cue.weight if cue.context_only else cue.weight
     if theme.kind == "strategy":
         if _negated(text, s, e, cs, ce):
@@ -332,9 +383,14 @@ def _sentence_strengths(hits: list[_Hit]) -> dict[tuple[str, int], float]:
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _evidence_rank(score: float, sent: SentenceCtx, text: str) -> float:
+def _heading_like(sent: SentenceCtx, text: str) -> bool:
+    """A heading, or a line so short that it reads like one ("3. 市场竞争加剧。")."""
+    return sent.is_heading or len(_HAN.findall(text, sent.start, sent.end)) < SHORT_SENTENCE
+
+
+def _evidence_rank(score: float, sent: SentenceCtx, text: str, heading_like: bool | None = None) -> float:
     """Evidence preference: body sentences over headings and heading-like short lines."""
-    if sent.is_heading or len(_HAN.findall(text[sent.start : sent.end])) < SHORT_SENTENCE:
+    if _heading_like(sent, text) if heading_like is None else heading_like:
         return score * HEADING_EVIDENCE_FACTOR
     return score
 
@@ -354,12 +410,17 @@ def match_themes(page: Page) -> MatchResult:
         s = _context_weight(sents[i], theme.kind) * (1.0 - 0.4**strength)
         if s > 0:
             matches[tid].sentences.append((s, i))
+    text = folded.text
+    heading_like: dict[int, bool] = {}  # sentence index → _heading_like, computed once
     for m in matches.values():
         p = 1.0
         for s, _ in m.sentences:
             p *= 1.0 - min(s, 0.99)
         m.score = round(1.0 - p, 4)
-        m.sentences.sort(key=lambda si: (-_evidence_rank(si[0], sents[si[1]], folded.text), si[1]))
+        for _, i in m.sentences:
+            if i not in heading_like:
+                heading_like[i] = _heading_like(sents[i], text)
+        m.sentences.sort(key=lambda si: (-_evidence_rank(si[0], sents[si[1]], text, heading_like[si[1]]), si[1]))
     return MatchResult(page, norm, folded, sents, roles, matches)
 
 

@@ -23,6 +23,7 @@ class Cue:
     pattern: re.Pattern[str]
     weight: float
     context_only: bool  # counts only in a section of the theme's kind (or negated, for causes)
+    literal: str | None = None  # the folded phrase of a phrase cue (``pattern`` matches exactly it)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Theme:
 
 
 def _phrase_cue(phrase: str, weight: float, context_only: bool) -> Cue:
-    return Cue(phrase, re.compile(re.escape(fold_phrase(phrase))), weight, context_only)
+    folded = fold_phrase(phrase)
+    return Cue(phrase, re.compile(re.escape(folded)), weight, context_only, folded)
 
 
 @functools.cache
