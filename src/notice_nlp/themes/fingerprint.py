@@ -10,6 +10,7 @@ of an article scores well above 0.5, unrelated articles of the same genre below 
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import zlib
 from collections.abc import Sequence
@@ -40,12 +41,18 @@ def _perms() -> tuple["np.ndarray", "np.ndarray"]:
 
 
 def _shingles(text: str) -> list[int]:
+    """CRC-32 of the UTF-8 of every distinct character 3-shingle (the loops run in C: the
+    shingles are built by adding shifted copies of the string, then deduplicated before
+    hashing)."""
     s = "".join(_KEEP.findall(text))
     if not s:
         return []
     if len(s) < SHINGLE:
         return [zlib.crc32(s.encode("utf-8"))]
-    return list({zlib.crc32(s[i : i + SHINGLE].encode("utf-8")) for i in range(len(s) - SHINGLE + 1)})
+    grams = s
+    for k in range(1, SHINGLE):
+        grams = map(operator.add, grams, s[k:])  # type: ignore[assignment]
+    return list(set(map(zlib.crc32, map(str.encode, set(grams)))))
 
 
 def fingerprint(text: str) -> str:
@@ -64,8 +71,10 @@ def fingerprint(text: str) -> str:
     for i in range(0, len(arr), _CHUNK):
         chunk = arr[i : i + _CHUNK]
         # a < 2**32 and chunk < 2**32, so a*chunk + b < 2**64: no overflow in uint64
-        vals = (a[:, None] * chunk[None, :] + b[:, None]) % np.uint64(_PRIME)
-        mins = np.minimum(mins, vals.min(axis=1))
+        vals = a[:, None] * chunk[None, :]
+        vals += b[:, None]
+        vals %= np.uint64(_PRIME)
+        np.minimum(mins, vals.min(axis=1), out=mins)
     mins &= np.uint64(0xFFFFFFFF)
     return "".join(f"{int(v):08x}" for v in mins)
 
