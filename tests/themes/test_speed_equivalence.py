@@ -1,0 +1,113 @@
+"""The fast paths of ``analyze()`` give exactly what the straightforward code gave.
+
+- :mod:`notice_nlp.themes.wordcut` against jieba itself (corpus articles, their folded text and
+  random strings over the corpus alphabet plus ASCII, white space and rare Han characters);
+- the clause finder (bisect over clause ends) against the character-by-character walk it
+  replaced;
+- the MinHash shingles (built in C) against the per-shingle loop they replaced.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+from notice_nlp.text.extract import load_page
+from notice_nlp.text.normalize import normalize
+from notice_nlp.text.segment import cut as jieba_cut
+from notice_nlp.themes import fingerprint as fp
+from notice_nlp.themes import wordcut
+from notice_nlp.themes.match import _CLAUSE_END, _clause, _clause_ends
+from notice_nlp.themes.spin import fold
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpora" / "articles"
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    out: list[str] = []
+    for path in sorted(CORPUS.iterdir()):
+        if path.suffix in (".txt", ".html"):
+            page = load_page(path)
+            out.append(page.text)
+            out.append(fold(normalize(page.text).text).text)
+    return out
+
+
+def _random_texts(alphabet: str, n: int, seed: int, max_len: int = 60) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, max_len))) for _ in range(n)]
+
+
+def test_wordcut_equals_jieba_on_the_corpus(corpus_texts: list[str]) -> None:
+    for text in corpus_texts:
+        assert wordcut.cut(text) == jieba_cut(text)
+
+
+def test_wordcut_equals_jieba_on_random_text(corpus_texts: list[str]) -> None:
+    alphabet = "".join(sorted(set("".join(corpus_texts[:10]))))
+    alphabet += " \t\r\n\u3000abcXYZ019.%-#&+_é\u9fd6\u9fff" + "".join(chr(c) for c in range(0x4E00, 0x9FD5, 97))
+    for text in _random_texts(alphabet, 3000, seed=7):
+        assert wordcut.cut(text) == jieba_cut(text), text
+
+
+def test_hmm_equals_jieba_finalseg() -> None:
+    from jieba import finalseg
+
+    alphabet = "".join(chr(c) for c in range(0x4E00, 0x9FD5, 53)) + "ab12.%，。 "
+    for text in _random_texts(alphabet, 3000, seed=11, max_len=25):
+        assert wordcut.hmm_cut(text) == list(finalseg.cut(text)), text
+
+
+def test_wordcut_skip_other_keeps_every_multi_character_word(corpus_texts: list[str]) -> None:
+    for text in corpus_texts[:20]:
+        long_words = [w for w in jieba_cut(text) if len(w) >= 2 and not w.isspace()]
+        assert [w for w in wordcut.cut_blocks(text, skip_other=True) if len(w) >= 2] == long_words
+
+
+def _clause_walk(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The character-by-character clause walk that :func:`_clause` replaced."""
+    cs = start
+    while cs > lo and not _CLAUSE_END.match(text[cs - 1]):
+        cs -= 1
+    ce = end
+    while ce < hi and not _CLAUSE_END.match(text[ce]):
+        ce += 1
+    return cs, ce
+
+
+def test_clause_equals_the_walk() -> None:
+    rnd = random.Random(3)
+    for text in _random_texts("贷后管理缺乏,，、:：;；。！？!?\n", 400, seed=5, max_len=40):
+        ends = _clause_ends(text)
+        n = len(text)
+        for _ in range(20):
+            lo = rnd.randint(0, n)
+            hi = rnd.randint(lo, n)
+            start = rnd.randint(lo, hi)
+            end = rnd.randint(start, hi)
+            assert _clause(text, start, end, lo, hi, ends) == _clause_walk(text, start, end, lo, hi)
+            assert _clause(text, start, end, lo, hi) == _clause_walk(text, start, end, lo, hi)
+
+
+def _shingles_loop(text: str) -> set[int]:
+    s = "".join(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]+", text))
+    if not s:
+        return set()
+    if len(s) < fp.SHINGLE:
+        return {zlib.crc32(s.encode("utf-8"))}
+    return {zlib.crc32(s[i : i + fp.SHINGLE].encode("utf-8")) for i in range(len(s) - fp.SHINGLE + 1)}
+
+
+@pytest.mark.parametrize("text", ["", "a", "ab", "abc", "借款人", "借款人借款人", "逾期 的 原因：多头借贷!", "𠀀𠀁𠀂 abc"])
+def test_shingles_equal_the_loop(text: str) -> None:
+    assert set(fp._shingles(text)) == _shingles_loop(text)
+
+
+def test_shingles_equal_the_loop_on_the_corpus(corpus_texts: list[str]) -> None:
+    for text in corpus_texts:
+        assert set(fp._shingles(text)) == _shingles_loop(text)
