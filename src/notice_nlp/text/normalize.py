@@ -36,7 +36,7 @@ from typing import Any
 
 from notice_nlp.resources import load_toml
 from notice_nlp.text.convert import get_converter
-from notice_nlp.text.offsets import StepMap, apply_edits
+from notice_nlp.text.offsets import StepMap, apply_edits, rewrite
 
 __all__ = ["Normalized", "NormEdit", "normalize"]
 
@@ -90,21 +90,28 @@ class Normalized:
 Found = list[tuple[int, int, str, str, str]]  # start, end, replacement, rule id, kind
 
 
+_NFKC_BLOCKS = (
+    (0x00A0, 0x03FF), (0x1D00, 0x1DBF), (0x2000, 0x33FF), (0xA640, 0xA69F),
+    (0xF900, 0xFAFF), (0xFB00, 0xFDFF), (0xFE00, 0xFFEF), (0x1D400, 0x1D7FF),
+    (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
+)
+
+
 @functools.cache
-def _nfkc_class() -> re.Pattern[str]:
-    """Characters that NFKC changes, from the blocks where compatibility forms live."""
-    ranges = [
-        (0x00A0, 0x03FF), (0x1D00, 0x1DBF), (0x2000, 0x33FF), (0xA640, 0xA69F),
-        (0xF900, 0xFAFF), (0xFB00, 0xFDFF), (0xFE00, 0xFFEF), (0x1D400, 0x1D7FF),
-        (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
-    ]
-    cps = [
-        cp
-        for lo, hi in ranges
+def _nfkc_table() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Characters that NFKC changes, from the blocks where compatibility forms live, with their
+    NFKC forms. The pattern finds candidates: the exact characters of the Basic Multilingual
+    Plane and the whole astral blocks (a class with many astral pieces is tested piece by
+    piece on every character, ~10x slower); the table says which candidates change."""
+    table = {
+        chr(cp): unicodedata.normalize("NFKC", chr(cp))
+        for lo, hi in _NFKC_BLOCKS
         for cp in range(lo, hi + 1)
         if unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
-    ]
-    return re.compile(char_class(cps))
+    }
+    bmp = char_class([ord(c) for c in table if ord(c) <= 0xFFFF])
+    astral = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _NFKC_BLOCKS if lo > 0xFFFF)
+    return re.compile(bmp[:-1] + astral + "]"), table
 
 
 def char_class(codepoints: list[int]) -> str:
@@ -122,9 +129,11 @@ def char_class(codepoints: list[int]) -> str:
     return "[" + "".join(parts) + "]"
 
 
+# CR (with the LF after it) or a character to drop. The pattern starts with one class so the
+# regex engine can skip to candidates; it matches exactly what "\r\n?|[…]" matches.
 _CONTROL = re.compile(
-    "\r\n?|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+    "[\r\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff](?:(?<=\r)\n)?"
 )
 
 
@@ -139,9 +148,12 @@ def _step_control(text: str) -> Found:
 def _step_nfkc(text: str) -> Found:
     if unicodedata.is_normalized("NFKC", text):
         return []
+    pat, table = _nfkc_table()
+    get = table.get
     return [
-        (m.start(), m.end(), unicodedata.normalize("NFKC", m.group()), "nfkc", "format")
-        for m in _nfkc_class().finditer(text)
+        (m.start(), m.end(), repl, "nfkc", "format")
+        for m in pat.finditer(text)
+        if (repl := get(m.group())) is not None
     ]
 
 
@@ -164,7 +176,7 @@ def _step_homoglyph(text: str) -> Found:
 
 
 _TONED = "āáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_GLOSS = re.compile(rf"(?<={_HAN_RE})\(([a-zü{_TONED}]{{1,7}})\)")
+_PINYIN_GLOSS = re.compile(rf"\((?<={_HAN_RE}\()([a-zü{_TONED}]{{1,7}})\)")
 _SYLLABLE = re.compile(
     r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
     rf"[aeiouüv{_TONED}]{{1,3}}(?:ng|n|r)?$"
@@ -190,7 +202,8 @@ _EMOJI = (
     "\U0001f000-\U0001faff\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2900-\u297f"
     "\u2b00-\u2bff\u3030\u303d\u3297\u3299\ufe0e\ufe0f\u200d"
 )
-_EMOJI_INSIDE = re.compile(rf"(?<=[\w])[{_EMOJI}]+(?=[\w])")
+# "(?<=\w)[E]+(?=\w)", written to start with the class (the engine then skips to candidates)
+_EMOJI_INSIDE = re.compile(rf"[{_EMOJI}](?<=\w[{_EMOJI}])[{_EMOJI}]*(?=\w)")
 
 
 def _step_emoji(text: str) -> Found:
@@ -201,7 +214,8 @@ def _step_emoji(text: str) -> Found:
 def _separator() -> tuple[re.Pattern[str], str, str, frozenset[str]]:
     spec = _rules()["separators"]
     chars = "".join(re.escape(c) for c in spec["chars"])
-    pat = re.compile(rf"(?<={_HAN_RE})[{chars}]{{1,{int(spec['max_run'])}}}(?={_HAN_RE})")
+    # "(?<=HAN)[sep]{1,n}(?=HAN)", written to start with the class
+    pat = re.compile(rf"[{chars}](?<={_HAN_RE}[{chars}])[{chars}]{{0,{int(spec['max_run']) - 1}}}(?={_HAN_RE})")
     return pat, spec["id"], spec["kind"], frozenset(spec.get("weak_chars", ""))
 
 
@@ -301,8 +315,10 @@ def _url_patterns() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
     spec = _rules()["url"]
     dots = "|".join(re.escape(d) for d in sorted(spec["dot_words"], key=len, reverse=True))
     tlds = "|".join(sorted(spec["tlds"], key=len, reverse=True))
+    # the label starts at a letter or digit with none of [A-Za-z0-9.-] before it (the look-behind
+    # comes after the first character so the engine can skip to candidates)
     domain = re.compile(
-        rf"(?<![A-Za-z0-9.-])([A-Za-z0-9][A-Za-z0-9-]{{0,62}})(\s*(?:\.|{dots})\s*)({tlds})(?![A-Za-z0-9])"
+        rf"([A-Za-z0-9](?<![A-Za-z0-9.-][A-Za-z0-9])[A-Za-z0-9-]{{0,62}})(\s*(?:\.|{dots})\s*)({tlds})(?![A-Za-z0-9])"
         r"((?:\s*/\s*[A-Za-z0-9_\-?=&%#]+)*)",
         re.IGNORECASE,
     )
@@ -313,10 +329,11 @@ def _url_patterns() -> tuple[re.Pattern[str], re.Pattern[str], str, str]:
 def _step_url(text: str) -> Found:
     domain, scheme, rid, kind = _url_patterns()
     out: Found = []
-    for m in scheme.finditer(text):
-        canon = f"http{m.group(1).lower()}://"
-        if m.group() != canon:
-            out.append((m.start(), m.end(), canon, rid, kind))
+    if "/" in text and (":" in text or "：" in text):  # the scheme pattern needs both
+        for m in scheme.finditer(text):
+            canon = f"http{m.group(1).lower()}://"
+            if m.group() != canon:
+                out.append((m.start(), m.end(), canon, rid, kind))
     for m in domain.finditer(text):
         path = re.sub(r"\s+", "", m.group(4) or "")
         canon = f"{m.group(1)}.{m.group(3)}{path}"
@@ -325,18 +342,31 @@ def _step_url(text: str) -> Found:
     return out
 
 
-_STEPS: tuple[tuple[str, Callable[[str], Found]], ...] = (
-    ("control", _step_control),
-    ("nfkc", _step_nfkc),
-    ("homoglyph", _step_homoglyph),
-    ("pinyin", _step_pinyin),
-    ("emoji", _step_emoji),
-    ("separator", _step_separator),
-    ("t2s", lambda text: []),  # handled specially below
-    ("phrase", _step_phrase),
-    ("digits", _step_digits),
-    ("url", _step_url),
+# (name, step, its matches come sorted and disjoint); t2s is handled in normalize()
+_STEPS: tuple[tuple[str, Callable[[str], Found] | None, bool], ...] = (
+    ("control", _step_control, True),
+    ("nfkc", _step_nfkc, True),
+    ("homoglyph", _step_homoglyph, True),
+    ("pinyin", _step_pinyin, True),
+    ("emoji", _step_emoji, True),
+    ("separator", _step_separator, True),
+    ("t2s", None, True),
+    ("phrase", _step_phrase, True),
+    ("digits", _step_digits, True),
+    ("url", _step_url, False),
 )
+
+
+def _disjoint(found: Found) -> Found:
+    """Sorted by span; an edit overlapping an earlier one is dropped."""
+    found.sort(key=lambda f: (f[0], f[1]))
+    kept: Found = []
+    cursor = -1
+    for f in found:
+        if f[0] >= cursor:
+            kept.append(f)
+            cursor = f[1] if f[1] > f[0] else f[0]
+    return kept
 
 
 def normalize(text: str, *, convert: bool = True) -> Normalized:
@@ -349,21 +379,16 @@ def normalize(text: str, *, convert: bool = True) -> Normalized:
     original = text
     if not text:
         return Normalized("", "")
+    # Only steps that move positions leave a map (see offsets.rewrite); with no map yet, a
+    # position in the text is a position in the original.
     maps: list[StepMap] = []
     edits: list[NormEdit] = []
     converted = False
-
-    def to_orig(s: int, e: int) -> tuple[int, int]:
-        for mp in reversed(maps):
-            s, e = mp.span(s, e)
-        return s, e
-
-    for name, step in _STEPS:
-        if name == "t2s":
+    for name, step, ordered in _STEPS:
+        if step is None:
             if not convert:
                 continue
-            conv = get_converter()
-            base, t_edits = conv.convert_with_edits(text)
+            base, t_edits = get_converter().convert_with_edits(text)
             if base is not text and base != text:
                 converted = True
             if t_edits:
@@ -376,17 +401,14 @@ def normalize(text: str, *, convert: bool = True) -> Normalized:
         found = step(text)
         if not found:
             continue
-        found.sort(key=lambda f: (f[0], f[1]))
-        kept: Found = []
-        cursor = -1
-        for f in found:
-            if f[0] >= cursor:
-                kept.append(f)
-                cursor = f[1] if f[1] > f[0] else f[0]
-        for s, e, repl, rule, kind in kept:
-            os_, oe = to_orig(s, e)
-            edits.append(NormEdit(name, rule, kind, os_, oe, original[os_:oe], repl))
-        text, mp = apply_edits(text, [(s, e, r) for s, e, r, _, _ in kept])
+        if not ordered:
+            found = _disjoint(found)
+        for s, e, repl, rule, kind in found:
+            if maps:
+                for mp in reversed(maps):
+                    s, e = mp.span(s, e)
+            edits.append(NormEdit(name, rule, kind, s, e, original[s:e], repl))
+        text, mp = rewrite(text, found)
         if mp is not None:
             maps.append(mp)
     return Normalized(text, original, tuple(edits), converted, tuple(maps))

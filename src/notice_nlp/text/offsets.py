@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Edit", "StepMap", "apply_edits"]
+__all__ = ["Edit", "StepMap", "apply_edits", "rewrite"]
 
 Edit = tuple[int, int, str]
 
@@ -87,3 +87,39 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, StepMap | None]:
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces), StepMap(tuple(in_s), tuple(in_e), tuple(out_s), tuple(out_e))
+
+
+def rewrite(text: str, edits: Sequence[tuple[int, int, str] | tuple[int, int, str, str, str]]) -> tuple[str, StepMap | None]:
+    """Apply SORTED, DISJOINT edits (extra tuple items are ignored); return the new text and its
+    map, or None when no edit moves a position.
+
+    A one-character-for-one-character replacement maps exactly like untouched text (a span
+    touching it widens to itself), so the map leaves it out; a step that only makes such
+    replacements (，→, in almost every message) needs no map at all. For any other edits the
+    map answers exactly as the one :func:`apply_edits` builds.
+    """
+    pieces: list[str] = []
+    in_s: list[int] = []
+    in_e: list[int] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    cursor = 0
+    shift = 0  # output position - input position after the edits so far
+    for edit in edits:
+        start, end, repl = edit[0], edit[1], edit[2]
+        pieces.append(text[cursor:start])
+        pieces.append(repl)
+        cursor = end
+        n = len(repl)
+        if n == 1 and end - start == 1:
+            continue
+        in_s.append(start)
+        in_e.append(end)
+        out_s.append(start + shift)
+        out_e.append(start + shift + n)
+        shift += n - (end - start)
+    pieces.append(text[cursor:])
+    new = "".join(pieces)
+    if not in_s:
+        return new, None
+    return new, StepMap(tuple(in_s), tuple(in_e), tuple(out_s), tuple(out_e))
