@@ -4,6 +4,8 @@ Design points (see ``docs/service.md``):
 
 - The pipeline (screening model, rules, jieba, OpenCC, article analyser) loads once, in the
   lifespan start-up, by screening and analysing a warm-up text; a missing model stops start-up.
+  Then ``gc.freeze()`` moves it out of the garbage collector's way (process-wide: meant for a
+  process that serves).
 - One pure-ASGI guard in front of the app does, in this order, for ``/v1/*``: API key (401),
   content type of POST bodies (415), body size (413, before any JSON parsing). It stamps every
   response with ``X-Request-ID``, ``X-Model-Version``, ``X-Rules-Version`` and security headers
@@ -27,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import hmac
 import json
 import logging
@@ -518,6 +521,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         t0 = time.perf_counter()
         _warm(state)
+        # The pipeline now loaded (model, rules, jieba and OpenCC tables) lives as long as the
+        # process: keep the cyclic garbage collector from walking it again. A full collection over
+        # it takes ~0.2 s, a pause every request in flight would wait for.
+        gc.collect()
+        gc.freeze()
         log.info(
             "pipeline ready model_version=%s rules_version=%s api_key=%s warm_ms=%.0f",
             state.model_version, state.rules_version, "on" if settings.api_key else "off", (time.perf_counter() - t0) * 1000,
