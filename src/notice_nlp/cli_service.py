@@ -4,14 +4,16 @@ A plain function with Typer ``Annotated`` options; :mod:`notice_nlp.cli` registe
 
     app.command("serve")(serve_cmd)
 
-Runs one uvicorn worker (the pipeline is loaded once, at start-up). Settings other than host and
-port come from the environment: ``NOTICE_NLP_API_KEY`` (require ``X-API-Key`` on ``/v1``),
+Runs one uvicorn worker by default (the pipeline is loaded once, at start-up); ``--workers N``
+runs N worker processes on one port, each with its own pipeline. Settings other than host, port
+and workers come from the environment: ``NOTICE_NLP_API_KEY`` (require ``X-API-Key`` on ``/v1``),
 ``NOTICE_NLP_MAX_MESSAGE_CHARS``, ``NOTICE_NLP_MAX_BATCH``, ``NOTICE_NLP_MAX_ARTICLE_CHARS``.
 See ``docs/service.md``.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from typing import Annotated
@@ -21,11 +23,19 @@ import typer
 __all__ = ["serve_cmd"]
 
 EXIT_USAGE = 2
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on (0.0.0.0 for all: put it behind TLS).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64,
+            help="Worker processes (default 1). Each loads its own pipeline (~300 MB) and uses up to one core.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the screening/analysis API (/v1, docs at /docs) and the web page (/)."""
     try:
@@ -51,9 +61,19 @@ def serve_cmd(
     except FileNotFoundError as exc:
         typer.echo(f"notice-nlp: error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    app = create_app(settings)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=LOG_FORMAT)
+    # uvicorn configures logging again in each worker process: the notice_nlp loggers (the one
+    # line per request) are part of that configuration, so worker processes log them too
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["formatters"]["notice_nlp"] = {"format": LOG_FORMAT}
+    log_config["handlers"]["notice_nlp"] = {"class": "logging.StreamHandler", "formatter": "notice_nlp", "stream": "ext://sys.stderr"}
+    log_config["loggers"]["notice_nlp"] = {"handlers": ["notice_nlp"], "level": "INFO", "propagate": False}
     # uvicorn's own access log prints query strings: ours (notice_nlp.service) prints none
-    uvicorn.run(app, host=host, port=port, workers=1, access_log=False, log_level="info", proxy_headers=False)
+    options: dict[str, object] = {
+        "host": host, "port": port, "access_log": False, "log_level": "info", "log_config": log_config, "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), workers=1, **options)
+    else:
+        # worker processes import the factory; each reads the same NOTICE_NLP_* environment
+        uvicorn.run("notice_nlp.service.app:create_app", factory=True, workers=workers, **options)

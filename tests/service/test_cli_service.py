@@ -25,14 +25,14 @@ def _app() -> typer.Typer:
 
 def test_signature() -> None:
     params = inspect.signature(serve_cmd).parameters
-    assert list(params) == ["host", "port"]
-    assert params["host"].default == "127.0.0.1" and params["port"].default == 8000
+    assert list(params) == ["host", "port", "workers"]
+    assert params["host"].default == "127.0.0.1" and params["port"].default == 8000 and params["workers"].default == 1
 
 
 def test_help() -> None:
     r = CliRunner().invoke(_app(), ["serve", "--help"])
     assert r.exit_code == 0
-    assert "--host" in r.output and "--port" in r.output
+    assert "--host" in r.output and "--port" in r.output and "--workers" in r.output
 
 
 def test_runs_uvicorn_with_one_worker_and_no_access_log(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,6 +47,19 @@ def test_runs_uvicorn_with_one_worker_and_no_access_log(monkeypatch: pytest.Monk
     assert call["host"] == "0.0.0.0" and call["port"] == 8123
     assert call["workers"] == 1 and call["access_log"] is False
     assert call["app"].state.service.settings.api_key is None
+
+
+def test_workers_run_the_factory_in_each_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    r = CliRunner().invoke(_app(), ["serve", "--workers", "3"])
+    assert r.exit_code == 0, r.output
+    (call,) = calls
+    assert call["app"] == "notice_nlp.service.app:create_app" and call["factory"] is True
+    assert call["workers"] == 3 and call["access_log"] is False and call["proxy_headers"] is False
+    assert CliRunner().invoke(_app(), ["serve", "--workers", "0"]).exit_code == 2
 
 
 def test_bad_env_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
