@@ -15,6 +15,7 @@ A theme's score is the noisy-OR of its sentence scores; the best sentence is its
 from __future__ import annotations
 
 import bisect
+import functools
 import operator
 import re
 from collections.abc import Sequence
@@ -214,7 +215,7 @@ def _sentence_contexts(page: Page, norm: Normalized, folded: Folded, roles: Sequ
     prev_end = 0
     for s, e in sentences(text):
         os_, oe = _to_page(norm, folded, s, e)
-        new_para = "\n" in text[prev_end:s] or not out
+        new_para = text.find("\n", prev_end, s) >= 0 or not out
         prev_end = e
         role: str | None = None
         is_heading = False
@@ -300,9 +301,24 @@ class _Hit:
     label: str
 
 
+@functools.cache
+def _cue_table() -> tuple[tuple[Theme, Cue, frozenset[str]], ...]:
+    """Every (theme, cue) of the taxonomy in rule order, with the character pairs a phrase cue
+    needs (empty for regex cues, which are always tried)."""
+    return tuple((theme, cue, _needed_grams(cue.literal)) for theme in themes() for cue in theme.cues)
+
+
+def _needed_grams(literal: str | None) -> frozenset[str]:
+    if not literal:
+        return frozenset()
+    if len(literal) == 1:
+        return frozenset(literal)
+    return frozenset(map(operator.add, literal, literal[1:]))
+
+
 def _bigrams(text: str) -> set[str]:
     """Every character and every pair of adjacent characters of ``text`` (a cheap test that a
-    phrase cannot occur: its first two characters are not in the set)."""
+    phrase cannot occur: one of its character pairs is not in the set)."""
     grams = set(map(operator.add, text, text[1:]))
     grams.update(text)
     return grams
@@ -313,19 +329,19 @@ def _collect_hits(text: str, sents: list[SentenceCtx]) -> list[_Hit]:
     clause_ends = _clause_ends(text)
     grams = _bigrams(text)
     hits: list[_Hit] = []
-    for theme in themes():
-        for cue in theme.cues:
-            if cue.literal is not None and cue.literal[:2] not in grams:
-                continue  # most cues of the taxonomy are absent from a given article
-            for m in cue.pattern.finditer(text):
-                if m.end() <= m.start():
-                    continue
-                i = bisect.bisect_right(starts, m.start()) - 1
-                if i < 0 or m.end() > sents[i].end:
-                    continue
-                hit = _judge(theme, cue, text, sents[i], i, m.start(), m.end(), clause_ends)
-                if hit is not None:
-                    hits.append(hit)
+    for theme, cue, needed in _cue_table():
+        if needed and not grams.issuperset(needed):
+            continue  # most cues of the taxonomy are absent from a given article
+        for m in cue.pattern.finditer(text):
+            s, e = m.span()
+            if e <= s:
+                continue
+            i = bisect.bisect_right(starts, s) - 1
+            if i < 0 or e > sents[i].end:
+                continue
+            hit = _judge(theme, cue, text, sents[i], i, s, e, clause_ends)
+            if hit is not None:
+                hits.append(hit)
     return hits
 
 

@@ -200,12 +200,16 @@ def cut_blocks(text: str, *, skip_other: bool = False) -> list[str]:
     only want multi-character words can use to save time."""
     freq, logtotal, hmm = _tables()
     out: list[str] = []
+    if skip_other:
+        for blk in HAN_BLOCK.findall(text):
+            _cut_han(blk, freq, logtotal, hmm, out)
+        return out
     for blk in HAN_BLOCK.split(text):
         if not blk:
             continue
         if HAN_BLOCK.match(blk):
             _cut_han(blk, freq, logtotal, hmm, out)
-        elif not skip_other:
+        else:
             for x in _SKIP.split(blk):
                 if _SKIP.match(x):
                     out.append(x)
