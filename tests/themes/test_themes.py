@@ -144,6 +144,42 @@ def test_negation_flip(text: str, present: set[str], absent: set[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "present", "absent"),
     [
+        # a denied cause is not reported; the cause the sentence does state still is
+        ("一、逾期的原因\n他并没有多头借贷，而是收入不稳定。\n", {"cause.unstable_income"}, {"cause.over_borrowing"}),
+        ("一、逾期的原因\n这次逾期并非因为多头借贷，而是家人突发重大疾病。\n", {"cause.sudden_event"}, {"cause.over_borrowing"}),
+        ("一、逾期的原因\n他从来没有在多个平台借款。\n", set(), {"cause.over_borrowing"}),
+        ("一、逾期的原因\n他不是因为炒股亏钱，而是失业了。\n", {"cause.unstable_income"}, {"cause.fund_misuse"}),
+        ("一、逾期的原因\n他逾期不是由于超前消费。\n", set(), {"cause.over_consumption"}),
+        ("他逾期并非因为多头借贷，也不是以贷养贷。\n", set(), {"cause.over_borrowing"}),
+        ("一、逾期的原因\n他並沒有多頭借貸，而是收入不穩定。\n", {"cause.unstable_income"}, {"cause.over_borrowing"}),
+        # positive counterparts: the same causes stated
+        ("一、逾期的原因\n他同时在多个平台借款，多头借贷，以贷养贷。\n", {"cause.over_borrowing"}, set()),
+        ("一、逾期的原因\n他逾期是由于超前消费。\n", {"cause.over_consumption"}, set()),
+        ("他逾期是因为多头借贷，以贷养贷。\n", {"cause.over_borrowing"}, set()),
+        ("一、逾期的原因\n他多頭借貸，以貸養貸。\n", {"cause.over_borrowing"}, set()),
+        # a denial word that is not right before the cue denies nothing
+        ("一、逾期的原因\n没想到他竟然多头借贷。\n", {"cause.over_borrowing"}, set()),
+        # where the absence is the cause, 没有 states it
+        ("一、逾期的原因\n很多借款人根本没有还款意愿。\n", {"cause.moral_hazard"}, set()),
+        ("一、逾期的原因\n一些农户当年几乎没有收成，只能推迟还款。\n", {"cause.seasonal_income"}, set()),
+    ],
+    ids=[
+        "bing-meiyou", "bingfei-yinwei", "conglai-meiyou-zai", "bushi-yinwei", "bushi-youyu",
+        "no-heading", "traditional", "pos-over-borrowing", "pos-youyu", "pos-no-heading",
+        "pos-traditional", "meixiangdao", "lack-repay-will", "lack-harvest",
+    ],
+)
+def test_cause_denial(text: str, present: set[str], absent: set[str]) -> None:
+    report = analyze(text)
+    ids = _ids(report)
+    assert present <= ids
+    assert not (absent & ids)
+    _check_offsets(report)
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
         # a cause cue under a strategy heading, in prevention wording, is not a cause
         ("三、应对措施\n推动信息共享，避免重复授信，防止借款人多头借贷。\n", {"strategy.information_sharing"}, {"cause.over_borrowing", "cause.info_asymmetry"}),
         # the same cue under a cause heading is a cause

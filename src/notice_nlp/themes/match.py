@@ -7,7 +7,8 @@ such as 为什么会逾期 / 逾期了怎么办, spun headings such as 起因剖
 unlabelled sub-headings. Every cue hit is weighted by how well the sentence's role fits the
 theme's kind; outside labelled sections the sentence's own words decide (原因/导致/由于 vs
 应/建议/需要/加强 …). A strategy cue with a negation in its clause (缺乏, 未能, 薄弱 …) moves to
-the cause named by the strategy's ``flip_to``.
+the cause named by the strategy's ``flip_to``. A cause cue right after a denial (并没有, 并非因为
+…) or after prevention wording (避免, 防止 …) does not count.
 
 A theme's score is the noisy-OR of its sentence scores; the best sentence is its first evidence.
 """
@@ -291,6 +292,14 @@ def _countered(text: str, start: int, cs: int) -> bool:
     return bool(neg.counter.search(text[max(cs, start - neg.counter_window) : start]))
 
 
+def _denied(text: str, start: int, cs: int, cue: Cue) -> bool:
+    """A cause cue right after a denial in its clause ("并没有多头借贷", "并非因为多头借贷")."""
+    neg = negation()
+    if cue.context_only or cue.label in neg.denial_exempt:
+        return False
+    return bool(neg.denial.search(text[max(cs, start - neg.denial_window) : start]))
+
+
 @dataclass(slots=True)
 class _Hit:
     theme: str
@@ -364,7 +373,7 @@ def _judge(
             return None
         return _Hit(theme.id, i, s, e, weight, cue.label)
     if theme.kind == "cause":
-        if _countered(text, s, cs):
+        if _countered(text, s, cs) or _denied(text, s, cs, cue):
             return None
         if cue.context_only and sent.role != "cause" and not _negated(text, s, e, cs, ce):
             return None

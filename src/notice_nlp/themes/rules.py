@@ -92,6 +92,9 @@ class Negation:
     neg_words: tuple[str, ...]
     counter_window: int
     counter: re.Pattern[str]
+    denial_window: int
+    denial: re.Pattern[str]  # a denial word (+ optional filler) at the END of the text before a cause cue
+    denial_exempt: frozenset[str]  # cause cue labels that a preceding 没有 affirms instead
 
 
 def _alt(words: list[str]) -> re.Pattern[str]:
@@ -112,6 +115,9 @@ def negation() -> Negation:
         neg_words=tuple(spec.get("neg_words", ())),
         counter_window=int(spec["counter_window"]),
         counter=_alt(spec["counter"]),
+        denial_window=int(spec["denial_window"]),
+        denial=re.compile(f"(?:{_alt(spec['denial']).pattern})(?:{_alt(spec['denial_fill']).pattern})?$"),
+        denial_exempt=frozenset(spec.get("denial_exempt", ())),
     )
 
 
