@@ -78,3 +78,79 @@ def test_lone_surrogates_and_types() -> None:
     assert len(doc.text) == 6
     with pytest.raises(TypeError, match="text"):
         sentences(None)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------ jieba-rs gives Python jieba's words
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from notice_nlp.text.segment import get_fast, get_jieba  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+needs_fast = pytest.mark.skipif(get_fast() is None, reason="rjieba not installed: Python jieba is used anyway")
+
+
+def _corpus_texts() -> list[str]:
+    from notice_nlp.text.extract import load_page
+    from notice_nlp.text.normalize import normalize
+
+    out = []
+    for path in sorted((REPO / "corpora" / "sms").glob("**/*.jsonl")):
+        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in sorted((REPO / "corpora" / "articles").iterdir()):
+        if path.suffix in (".txt", ".html"):
+            page = load_page(path)
+            out += [page.text, normalize(page.text).text]
+    return out
+
+
+@needs_fast
+@pytest.mark.parametrize("hmm", [True, False])
+def test_fast_cut_equals_jieba_on_corpus(hmm: bool) -> None:
+    texts = _corpus_texts()
+    assert len(texts) > 2000
+    slow = get_jieba()
+    for text in texts:
+        assert cut(text, hmm) == slow.lcut(text, HMM=hmm), text[:40]
+
+
+_ALPHABET = st.sampled_from(
+    list("我们的催收员明天上门逾期会征信还款借贷多头普惠金融小额贷款公司风控法院起诉你家人")
+    + list("abcXYZ0123456789.%+-#&_")
+    + list("，。！？、；：“”（）【】 \t\n\r\u3000😀\ufeff\u200b")
+)
+
+
+@needs_fast
+@pytest.mark.parametrize("hmm", [True, False])
+def test_fast_cut_equals_jieba_on_spliced_text(hmm: bool) -> None:
+    """Random splices of corpus messages (new neighbours for every word): the same words."""
+    import random
+
+    texts = [t for t in _corpus_texts() if len(t) < 400]
+    rnd = random.Random(7)
+    slow = get_jieba()
+    for _ in range(3000):
+        a, b = rnd.choice(texts), rnd.choice(texts)
+        i, j = rnd.randrange(len(a)), rnd.randrange(len(b))
+        text = a[i : i + rnd.randint(1, 30)] + b[j : j + rnd.randint(1, 30)]
+        assert cut(text, hmm) == slow.lcut(text, HMM=hmm), text
+
+
+@needs_fast
+def test_fast_cut_breaks_exact_ties_its_own_way() -> None:
+    """Known and accepted: between two equally probable segmentations of repeated characters
+    jieba-rs and Python jieba may pick different ones (same words, other order)."""
+    assert sorted(cut("小小小贷", False)) == sorted(get_jieba().lcut("小小小贷", HMM=False))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join), st.booleans())
+def test_cut_loses_nothing(text: str, hmm: bool) -> None:
+    words = cut(text, hmm)
+    assert "".join(words) == text
+    assert all(words)
