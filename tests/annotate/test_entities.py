@@ -297,6 +297,33 @@ def test_lexicons_come_from_rules_file() -> None:
     assert "usd" in amount.flags
 
 
+def test_date_and_money_words_come_from_rules_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recognisers hold no word lists of their own: a word added to the rules file is read."""
+    import copy
+
+    from notice_nlp.annotate import entities as ent
+    from notice_nlp.resources import load_toml
+
+    data = copy.deepcopy(load_toml("screening", "entities.toml"))
+    data["dates"]["relative_days"]["大后天"] = "3d"
+    data["dates"]["duration_units"]["礼拜"] = "w"
+    data["currencies"]["other_units"].append("英镑")
+    data["currencies"]["flags"]["英镑"] = "gbp"
+    monkeypatch.setattr(ent, "load_toml", lambda *parts: data)
+    for cached in (ent._lex, ent._lists, ent._patterns):
+        cached.cache_clear()
+    try:
+        found = {(e.type, str(e.value)): e for e in _entities("请于大后天前还款50英镑，2礼拜内处理")}
+        assert ("date_deadline", "{'relative': '3d'}") in found
+        assert ("date_deadline", "{'relative': '2w'}") in found
+        assert "gbp" in found[("amount", "50")].flags
+    finally:
+        monkeypatch.undo()
+        for cached in (ent._lex, ent._lists, ent._patterns):
+            cached.cache_clear()
+    assert not any(e.type == "amount" for e in _entities("还款50英镑"))
+
+
 def test_long_message_full_of_entities() -> None:
     # Overlap resolution used to compare each candidate with every span kept (quadratic):
     # 200k characters of repeated scam text must still go through (no timing threshold here).

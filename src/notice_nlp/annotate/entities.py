@@ -39,9 +39,11 @@ may nest: 【招商银行】 is a ``sender_tag`` holding an ``org_claimed``; ``�
 ``contact_im`` and a ``phone_mobile``.
 
 Lists (official short codes and domains, shorteners, lender brands, regulators, invented
-bodies, generic organisation suffixes) and context words (payment and IM keywords, phone,
-money, date and ID context, currencies, case-number keywords) live in
-``rules/screening/entities.toml``.
+bodies, generic organisation suffixes), context words (payment and IM keywords, phone, money,
+date and ID context, case-number keywords, payee-name ends, police context) and the date and
+money vocabulary (relative days, weekdays, times of day, durations, overdue periods, currency
+signs and units) live in ``rules/screening/entities.toml``, read once on first use. The code
+keeps only the grammar: numerals, clock times, punctuation and the linking words 为/是.
 """
 
 from __future__ import annotations
@@ -369,8 +371,37 @@ class _Lexicon:
     phone_tail_before: re.Pattern[str]
     id_context: re.Pattern[str]
     case_keywords: str  # regex alternation
+    case_court_names: str  # regex alternation
+    payee_name_end: str  # regex alternation
+    im_id_labels: str  # regex alternation
+    police_before: str  # regex alternation
+    tail_keywords: tuple[str, ...]
     currency_flags: dict[str, str]
     currency_gate: re.Pattern[str]
+    currency_signs: str  # regex alternation
+    cn_numeral_signs: tuple[str, ...]
+    yuan_units: str  # regex alternation
+    units: str  # regex alternation, yuan units first
+    unit_starts: str  # the first characters of all units (a class body)
+    rel_days: dict[str, str]
+    this_week: tuple[str, ...]
+    next_week: tuple[str, ...]
+    bare_week: str
+    bare_week_before: str  # regex alternation
+    weekdays: dict[str, int]
+    times_of_day: str  # regex alternation
+    evening: frozenset[str]
+    noon: frozenset[str]
+    rel_end: str  # regex alternation
+    rel_within: frozenset[str]
+    durations: dict[str, str]  # unit word -> unit code
+    duration_end: str  # regex alternation
+    duration_within: frozenset[str]
+    duration_gate: tuple[str, ...]  # characters every duration ending holds
+    overdue_words: str  # regex alternation
+    overdue_gate: tuple[str, ...]
+    overdue_linkers: str  # regex alternation
+    overdue_units: dict[str, str]  # unit word -> value key
 
 
 def _words(words: Sequence[str]) -> str:
@@ -385,7 +416,10 @@ def _by_kind(table: dict[str, list[str]]) -> dict[str, str]:
 @functools.cache
 def _lex() -> _Lexicon:
     data = load_toml("screening", "entities.toml")
-    ctx, cur = data["context"], data["currencies"]
+    ctx, cur, dates = data["context"], data["currencies"], data["dates"]
+    units = [*cur["yuan_units"], *cur["other_units"]]
+    rel_end = [*dates["relative_deadline"], *dates["relative_within"], *dates["relative_end"]]
+    dur_end = [*dates["duration_within"], *dates["duration_after"]]
     return _Lexicon(
         payment=_by_kind(data["payment_keywords"]),
         im=_by_kind(data["im_keywords"]),
@@ -399,24 +433,61 @@ def _lex() -> _Lexicon:
         phone_tail_before=re.compile(rf"(?:{_words(ctx['phone_tail_before'])})$"),
         id_context=re.compile(_words(ctx["id_context"])),
         case_keywords=_words(ctx["case_keywords"]),
+        case_court_names=_words(ctx["case_court_names"]),
+        payee_name_end=_words(ctx["payee_name_end"]),
+        im_id_labels=_words(ctx["im_id_labels"]),
+        police_before=_words(ctx["police_before"]),
+        tail_keywords=tuple(ctx["tail_keywords"]),
         currency_flags=dict(cur["flags"]),
         currency_gate=re.compile(_words(cur["gate"])),
+        currency_signs=_words(cur["signs"]),
+        cn_numeral_signs=tuple(cur["cn_numeral_signs"]),
+        yuan_units=_words(cur["yuan_units"]),
+        units=_words(units),
+        unit_starts="".join(re.escape(c) for c in sorted({u[0] for u in units})),
+        rel_days=dict(dates["relative_days"]),
+        this_week=tuple(dates["this_week"]),
+        next_week=tuple(dates["next_week"]),
+        bare_week=dates["bare_week"],
+        bare_week_before=_words(dates["bare_week_before"]),
+        weekdays={c: int(n) for c, n in dates["weekdays"].items()},
+        times_of_day=_words(dates["times_of_day"]),
+        evening=frozenset(dates["evening"]),
+        noon=frozenset(dates["noon"]),
+        rel_end=_words(rel_end),
+        rel_within=frozenset(dates["relative_within"]),
+        durations=dict(dates["duration_units"]),
+        duration_end=_words(dur_end),
+        duration_within=frozenset(dates["duration_within"]),
+        duration_gate=tuple(sorted({w[-1] for w in dur_end})),
+        overdue_words=_words(dates["overdue_words"]),
+        overdue_gate=tuple(dates["overdue_words"]),
+        overdue_linkers=_words(dates["overdue_linkers"]),
+        overdue_units=dict(dates["overdue_units"]),
     )
 
 
 # --------------------------------------------------------------------------- compiled patterns
 
-_PAYEE_NAME = (
-    rf"[{_HAN}()]{{2,24}}?(?:有限公司|公司)"
-    rf"|[{_HAN}][{_MASK}]{{1,3}}"
-    rf"|[{_HAN}·]{{2,4}}?(?=$|[^{_HAN}·]|卡号|账号|帐号|开户|银行|手机|电话|请|转|身份|收款|支付)"
-)
+def _payee_name(ends: str) -> str:
+    """A payee: a company name, a masked name (王*) or a 2–4 character name before ``ends``."""
+    return (
+        rf"[{_HAN}()]{{2,24}}?(?:有限公司|公司)"
+        rf"|[{_HAN}][{_MASK}]{{1,3}}"
+        rf"|[{_HAN}·]{{2,4}}?(?=$|[^{_HAN}·]|{ends})"
+    )
+
+
 _HANDLE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|1[3-9][0-9](?:[ \-]?[0-9xX*]{4}){2}|[A-Za-z0-9_.\-]{4,40}"
 _HOUR = r"(?P<h>[0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:[点时](?P<mi>[0-5]?[0-9]分?|半)?|:(?P<mi2>[0-5][0-9]))"
-_AMOUNT_TAIL = (
-    rf"(?P<mag>(?:[{_CN_UNIT}]+(?:[0-9](?![0-9.]))?)*)(?P<approx>多|余)?"
-    r"(?:[ ]?(?P<unit>元整|元|块钱|块|圆整|圆|美元|美金|港元|港币|欧元|日元|rmb|RMB|yuan))?"
-)
+
+
+def _amount_tail(units: str) -> str:
+    return (
+        rf"(?P<mag>(?:[{_CN_UNIT}]+(?:[0-9](?![0-9.]))?)*)(?P<approx>多|余)?"
+        rf"(?:[ ]?(?P<unit>{units}))?"
+    )
+
 _ARABIC_REST = rf"(?:[0-9{_MASK}]{{0,2}}(?:,[0-9{_MASK}]{{3}})+(?:\.[0-9{_MASK}]{{1,4}})?|[0-9{_MASK}]*(?:\.[0-9{_MASK}]{{1,4}})?)"
 
 @dataclass(frozen=True)
@@ -462,6 +533,10 @@ class _Patterns:
 @functools.cache
 def _patterns() -> _Patterns:
     tlds = _lists().tld_pattern
+    lex = _lex()
+    amount_tail = _amount_tail(lex.units)
+    week = _words([*lex.this_week, *lex.next_week])
+    weekday = "".join(re.escape(c) for c in lex.weekdays)
     label = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
     return _Patterns(
         mobile=re.compile(
@@ -477,7 +552,7 @@ def _patterns() -> _Patterns:
             rf"[019]{_FD}(?:(?<=0){_AREA_REST}[ \-]?(?P<c96>96[0-9]{{3}})|(?<=1)(?P<c1>06[0-9]{{5,17}}|[02][0-9]{{3}})"
             r"|(?<=9)(?P<c9>[56][0-9]{3}))(?![0-9A-Za-z]|\.[0-9])"
         ),
-        police=re.compile(r"(?:报警|拨打|致电|电话|请打)[ :]*(?P<code>110)(?![0-9])"),
+        police=re.compile(rf"(?:{lex.police_before})[ :]*(?P<code>110)(?![0-9])"),
         url_scheme=re.compile(rf"[hH](?<![A-Za-z][\s\S])(?i:ttps?)://{_URL_CHARS}+"),
         url_bare=re.compile(
             rf"[A-Za-z0-9](?<![A-Za-z0-9@.\-_/][\s\S])(?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.(?:{label}\.)*(?i:{tlds})"
@@ -489,14 +564,14 @@ def _patterns() -> _Patterns:
             rf"(?P<rest>(?::[0-9]{{2,5}})?(?:/{_URL_CHARS}*)?)(?![0-9])"
         ),
         amount_cur=re.compile(
-            rf"(?P<cur>¥|\$|RMB|rmb|CNY|人民币|HK\$)[ ]?(?P<num>[0-9{_MASK}]{_ARABIC_REST}){_AMOUNT_TAIL}"
+            rf"(?P<cur>{lex.currency_signs})[ ]?(?P<num>[0-9{_MASK}]{_ARABIC_REST}){amount_tail}"
         ),
         amount_arabic=re.compile(
             rf"[0-9{_MASK}]{_FD}(?<![0-9],[\s\S])(?<![¥$币][\s\S])(?P<rest>{_ARABIC_REST})"
-            rf"(?=[ ]?[{_CN_UNIT}元块圆美港欧日ryR多余]){_AMOUNT_TAIL}"
+            rf"(?=[ ]?[{_CN_UNIT}{lex.unit_starts}多余]){amount_tail}"
         ),
         amount_cn=re.compile(
-            rf"[{_CN_DIGIT}十拾][{_CN_DIGIT}{_CN_UNIT}]*(?P<approx>多|余)?(?P<unit>元整|元|块钱|块|圆整|圆)?"
+            rf"[{_CN_DIGIT}十拾][{_CN_DIGIT}{_CN_UNIT}]*(?P<approx>多|余)?(?P<unit>{lex.yuan_units})?"
         ),
         amount_cn_gate=re.compile(r"[元块圆千百万亿仟佰萬億]"),
         date_ymd=re.compile(
@@ -510,39 +585,39 @@ def _patterns() -> _Patterns:
             r"[0-9](?<![0-9A-Za-z./\-][\s\S])(?P<m2>[0-9]?)(?P<sep>[/\-])(?P<d>[0-9]{1,2})(?![0-9/.%\-])"
         ),
         date_relative=re.compile(
-            r"(?P<w>今天|今日|当天|当日|今晚|今夜|明天|明日|明晚|后天|本周[一二三四五六日天]|这周[一二三四五六日天]"
-            r"|下周[一二三四五六日天]|周[一二三四五六日天](?=前|之前|以前))"
-            rf"(?:[ ]?(?P<tod>早上|上午|中午|下午|晚上|傍晚|凌晨)?[ ]?{_HOUR})?(?P<b>之前|以前|前|之内|内|截止)?"
+            rf"(?P<w>{_words(list(lex.rel_days))}|(?:{week})[{weekday}]"
+            rf"|{re.escape(lex.bare_week)}[{weekday}](?={lex.bare_week_before}))"
+            rf"(?:[ ]?(?P<tod>{lex.times_of_day})?[ ]?{_HOUR})?(?P<b>{lex.rel_end})?"
         ),
         date_duration=re.compile(
             r"[0-9一二两三四五六七八九十半][0-9一二两三四五六七八九十]{0,2}[ ]?"
-            r"(?P<u>个?小时|个?钟头|个?工作日|天|日|分钟|个月|周|年)(?P<w>之内|以内|内|之后|以后|后)"
+            rf"(?P<u>{_words(list(lex.durations))})(?P<w>{lex.duration_end})"
         ),
         date_overdue=re.compile(
-            r"(?:逾期|超期)(?:已经|已达|已|达|超过|了)?[ ]?(?P<n>[0-9]{1,4}|[零一二两三四五六七八九十百]{1,5})[ ]?"
-            r"(?P<u>天|日|个月|月|期)"
+            rf"(?:{lex.overdue_words})(?:{lex.overdue_linkers})?[ ]?(?P<n>[0-9]{{1,4}}|[零一二两三四五六七八九十百]{{1,5}})[ ]?"
+            rf"(?P<u>{_words(list(lex.overdue_units))})"
         ),
         card=re.compile(rf"[3-69]{_F}[0-9]{{3}}(?:[ \-]?[0-9]{{4}}){{3}}(?:[0-9]{{1,3}}|[ \-][0-9]{{3}})?(?![0-9A-Za-z])"),
         card_masked=re.compile(rf"[3-69]{_F}[0-9]{{3,5}}(?:[ \-]?[{_MASK}]{{2,}}){{1,4}}[ \-]?[0-9]{{4}}(?![0-9A-Za-z*])"),
-        card_tail=re.compile(r"尾号(?:为|是)?[:：]?[ ]?(?P<tail>[0-9xX*]{4})(?![0-9A-Za-z])"),
+        card_tail=re.compile(rf"(?:{_words(lex.tail_keywords)})(?:为|是)?[:：]?[ ]?(?P<tail>[0-9xX*]{{4}})(?![0-9A-Za-z])"),
         person_id=re.compile(
             rf"[1-9]{_F}[0-9]{{5}}(?:19|20)[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{{3}}[0-9Xx](?![0-9A-Za-z])"
         ),
         person_id_masked=re.compile(rf"[1-9]{_F}[0-9]{{1,5}}[{_MASK}]{{6,14}}[0-9]{{0,4}}[0-9Xx*](?![0-9A-Za-z*])"),
-        pay_keyword=re.compile(_alternation(list(_lex().payment))),
+        pay_keyword=re.compile(_alternation(list(lex.payment))),
         pay_alipay_tail=re.compile(rf"[ ]?(?:[:：]|是|为)[ ]?(?P<h>{_HANDLE})"),
-        pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_PAYEE_NAME})"),
-        im_keyword=re.compile(_alternation(list(_lex().im))),
+        pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_payee_name(lex.payee_name_end)})"),
+        im_keyword=re.compile(_alternation(list(lex.im))),
         im_tail=re.compile(
-            r"(?:号码|账号|号|ID|id)?[ ]?(?:[:：=]|是|为)?[ ]?(?P<id>@?[A-Za-z0-9+][A-Za-z0-9_.\-]{3,29})(?![A-Za-z0-9_])"
+            rf"(?:{lex.im_id_labels})?[ ]?(?:[:：=]|是|为)?[ ]?(?P<id>@?[A-Za-z0-9+][A-Za-z0-9_.\-]{{3,29}})(?![A-Za-z0-9_])"
         ),
         sender_start=re.compile(r"\A[ \n]*(?P<tag>【(?P<name>[^【】\n]{2,20})】)"),
         sender_end=re.compile(r"(?P<tag>【(?P<name>[^【】\n]{2,20})】)[ \n]*\Z"),
         case_court=re.compile(
-            rf"[(〔\[](?:19|20)[0-9]{{2}}[)〕\]][ ]?(?:最高法|[{_HAN}]{{1,2}}[0-9]{{2,6}})[{_HAN}]{{1,3}}[0-9]{{1,6}}号"
+            rf"[(〔\[](?:19|20)[0-9]{{2}}[)〕\]][ ]?(?:{lex.case_court_names}|[{_HAN}]{{1,2}}[0-9]{{2,6}})[{_HAN}]{{1,3}}[0-9]{{1,6}}号"
         ),
         case_keyword=re.compile(
-            rf"(?:{_lex().case_keywords})[ ]?(?:为|是)?[ ]?[:：#]?[ ]?"
+            rf"(?:{lex.case_keywords})[ ]?(?:为|是)?[ ]?[:：#]?[ ]?"
         ),
         case_id=re.compile(
             rf"[(〔\[]?(?:19|20)[0-9]{{2}}[)〕\]]?[^\s,.;:!?。，；、]{{1,20}}?号|[A-Za-z0-9][A-Za-z0-9\-_/#]{{3,31}}"
@@ -784,7 +859,7 @@ def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
     for m in pats.amount_cn.finditer(text):
         num = text[m.start() : m.start("approx") if m.group("approx") else m.start("unit") if m.group("unit") else m.end()]
         before = _before(text, m.start(), 4).rstrip(" ")
-        cur = "人民币" if before.endswith("人民币") else "¥" if before.endswith("¥") else ""
+        cur = next((sign for sign in _lex().cn_numeral_signs if before.endswith(sign)), "")
         if not (cur or m.group("unit")):
             if len(num) < 2 or not any(c in _CN_UNIT for c in num) or _lex().counter_after.match(text, m.end()):
                 continue
@@ -798,13 +873,6 @@ def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
 
 
 # --------------------------------------------------------------------------- dates and deadlines
-
-_WEEKDAY = {c: i for i, c in enumerate("一二三四五六日", start=1)} | {"天": 7}
-_REL_DAY = {"今天": "0d", "今日": "0d", "当天": "0d", "当日": "0d", "今晚": "0d", "今夜": "0d",
-            "明天": "1d", "明日": "1d", "明晚": "1d", "后天": "2d"}
-_EVENING = ("下午", "晚上", "傍晚", "今晚", "今夜", "明晚")
-_DURATION_UNIT = {"小时": "h", "钟头": "h", "工作日": "wd", "天": "d", "日": "d", "分钟": "min", "月": "mo",
-                  "周": "w", "年": "y"}
 
 
 def _valid_md(month: int, day: int, year: int = 2024) -> bool:
@@ -828,9 +896,10 @@ def _time_of(m: re.Match[str], tod: str = "") -> str | None:
     hour = int(h)
     mi_raw = (m.group("mi") or m.group("mi2") or "").rstrip("分")
     minute = 30 if mi_raw == "半" else int(mi_raw or 0)
-    if tod in _EVENING and hour < 12:
+    lex = _lex()
+    if tod in lex.evening and hour < 12:
         hour += 12
-    elif tod in _EVENING and hour == 12 and tod != "下午":
+    elif tod in lex.evening and hour == 12 and tod not in lex.noon:
         hour = 24
     return f"{hour:02d}:{minute:02d}"
 
@@ -902,32 +971,32 @@ def _find_dates_slash(ctx: _Ctx) -> Iterator[_Cand]:
 def _find_dates_relative(ctx: _Ctx) -> Iterator[_Cand]:
     text = ctx.text
     pats = _patterns()
+    lex = _lex()
     for m in pats.date_relative.finditer(text):
         w = m.group("w")
-        if w in _REL_DAY:
-            value: dict[str, Any] = {"relative": _REL_DAY[w]}
+        if w in lex.rel_days:
+            value: dict[str, Any] = {"relative": lex.rel_days[w]}
         else:
-            value = {"relative": f"{'next_week' if w.startswith('下') else 'week'}:{_WEEKDAY[w[-1]]}"}
+            value = {"relative": f"{'next_week' if w.startswith(lex.next_week) else 'week'}:{lex.weekdays[w[-1]]}"}
         if t := _time_of(m, m.group("tod") or w):
             value["time"] = t
         b = m.group("b") or ""
-        flags = ("within",) if b.endswith("内") else ("deadline",) if b else _deadline_flags(text, m.end())
+        flags = ("within",) if b in lex.rel_within else ("deadline",) if b else _deadline_flags(text, m.end())
         yield _Cand("date_deadline", m.start(), m.end(), value, flags)
-    if "内" in text or "后" in text:
+    if any(c in text for c in lex.duration_gate):
         for m in pats.date_duration.finditer(text):
             n = _small_number(text[m.start() : m.start("u")].strip())
             if n is None or n <= 0:
                 continue
-            unit = _DURATION_UNIT[m.group("u").lstrip("个")]
-            flags = ("within",) if m.group("w").endswith("内") else ("after",)
+            unit = lex.durations[m.group("u")]
+            flags = ("within",) if m.group("w") in lex.duration_within else ("after",)
             yield _Cand("date_deadline", m.start(), m.end(), {"relative": f"{_fmt_decimal(n)}{unit}"}, flags)
-    if "期" in text:
+    if any(w in text for w in lex.overdue_gate):
         for m in pats.date_overdue.finditer(text):
             n = parse_number(m.group("n"))
             if n is None:
                 continue
-            key = {"天": "overdue_days", "日": "overdue_days", "期": "overdue_periods"}.get(m.group("u"), "overdue_months")
-            yield _Cand("date_deadline", m.start(), m.end(), {key: int(n)}, ("overdue",))
+            yield _Cand("date_deadline", m.start(), m.end(), {lex.overdue_units[m.group("u")]: int(n)}, ("overdue",))
 
 
 # --------------------------------------------------------------------------- bank accounts & IDs
@@ -952,7 +1021,7 @@ def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
             if len(num) == 18 and not num.startswith(("62", "9")):
                 continue  # an 18-character masked number is an ID number (person_id)
             yield _Cand("bank_account", m.start(), m.end(), num, ("masked",))
-    if "尾号" in text:
+    if any(k in text for k in _lex().tail_keywords):
         for m in pats.card_tail.finditer(text):
             if _lex().phone_tail_before.search(_before(text, m.start(), 4)):
                 continue
