@@ -1,7 +1,5 @@
 """The fast paths of ``analyze()`` give exactly what the straightforward code gave.
 
-- :mod:`notice_nlp.themes.wordcut` against jieba itself (corpus articles, their folded text and
-  random strings over the corpus alphabet plus ASCII, white space and rare Han characters);
 - the clause finder (bisect over clause ends) against the character-by-character walk it
   replaced;
 - the MinHash shingles (built in C) against the per-shingle loop they replaced.
@@ -18,9 +16,7 @@ import pytest
 
 from notice_nlp.text.extract import load_page
 from notice_nlp.text.normalize import normalize
-from notice_nlp.text.segment import cut as jieba_cut
 from notice_nlp.themes import fingerprint as fp
-from notice_nlp.themes import wordcut
 from notice_nlp.themes.match import _CLAUSE_END, _clause, _clause_ends
 from notice_nlp.themes.spin import fold
 
@@ -41,32 +37,6 @@ def corpus_texts() -> list[str]:
 def _random_texts(alphabet: str, n: int, seed: int, max_len: int = 60) -> list[str]:
     rnd = random.Random(seed)
     return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, max_len))) for _ in range(n)]
-
-
-def test_wordcut_equals_jieba_on_the_corpus(corpus_texts: list[str]) -> None:
-    for text in corpus_texts:
-        assert wordcut.cut(text) == jieba_cut(text)
-
-
-def test_wordcut_equals_jieba_on_random_text(corpus_texts: list[str]) -> None:
-    alphabet = "".join(sorted(set("".join(corpus_texts[:10]))))
-    alphabet += " \t\r\n\u3000abcXYZ019.%-#&+_é\u9fd6\u9fff" + "".join(chr(c) for c in range(0x4E00, 0x9FD5, 97))
-    for text in _random_texts(alphabet, 3000, seed=7):
-        assert wordcut.cut(text) == jieba_cut(text), text
-
-
-def test_hmm_equals_jieba_finalseg() -> None:
-    from jieba import finalseg
-
-    alphabet = "".join(chr(c) for c in range(0x4E00, 0x9FD5, 53)) + "ab12.%，。 "
-    for text in _random_texts(alphabet, 3000, seed=11, max_len=25):
-        assert wordcut.hmm_cut(text) == list(finalseg.cut(text)), text
-
-
-def test_wordcut_skip_other_keeps_every_multi_character_word(corpus_texts: list[str]) -> None:
-    for text in corpus_texts[:20]:
-        long_words = [w for w in jieba_cut(text) if len(w) >= 2 and not w.isspace()]
-        assert [w for w in wordcut.cut_blocks(text, skip_other=True) if len(w) >= 2] == long_words
 
 
 def _clause_walk(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

@@ -1,7 +1,6 @@
 """Article keywords: jieba TF-IDF with an IDF fitted on our article corpus.
 
-Words come from jieba with the domain dictionary (the words of :func:`notice_nlp.text.segment.cut`,
-computed by the faster :mod:`notice_nlp.themes.wordcut`) on the
+Words come from :func:`notice_nlp.text.segment.cut` (jieba with the domain dictionary) on the
 normalised, synonym-folded text. Stopwords are in ``rules/themes/stopwords.txt``; candidates are
 words of two or more characters containing a Han character. IDF values live in
 ``rules/themes/idf.json`` (fitted by :func:`fit_idf` on ``corpora/articles``; rebuild with
@@ -14,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -26,6 +26,7 @@ from notice_nlp.resources import load_json, read_text
 __all__ = ["Keyword", "keywords", "candidate_words", "fit_idf", "stopwords", "TOP_K"]
 
 TOP_K = 10
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +57,11 @@ def _idf() -> tuple[dict[str, float], float]:
 
 
 def candidate_words(folded_text: str) -> list[str]:
-    """Keyword candidates of a normalised, folded text, in order (with repeats).
-
-    The words are jieba's (:mod:`notice_nlp.themes.wordcut` gives the same words faster).
-    Characters outside jieba's word blocks come out as single characters or white space, never
-    candidates, so they are not segmented at all. Inside the blocks every character is ASCII or
-    a Han character (U+4E00–U+9FD5), so "contains a Han character" is "is not all ASCII".
-    """
-    from notice_nlp.themes.wordcut import cut_blocks
+    """Keyword candidates of a normalised, folded text, in order (with repeats)."""
+    from notice_nlp.text.segment import cut
 
     stop = stopwords()
-    return [w for w in cut_blocks(folded_text, skip_other=True) if len(w) >= 2 and not w.isascii() and w not in stop]
+    return [w for w in cut(folded_text) if len(w) >= 2 and _HAN.search(w) and w not in stop]
 
 
 def keywords(folded_text: str, k: int = TOP_K) -> list[Keyword]:
