@@ -122,3 +122,61 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(OutputError):
         open_writer(str(tmp_path / "f" / "sub" / "o.jsonl"))
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+_PIECES = st.sampled_from(["a", "逾期", "\r", "\n", "\r\n", " ", '{"text": "好"}', "\u2028", "\x85", "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30), st.integers(min_value=1, max_value=7), st.booleans())
+def test_streamed_lines_equal_whole_file_lines(tmp_path_factory: pytest.TempPathFactory, pieces: list[str], chunk: int, bom: bool) -> None:
+    """Streaming a plain UTF-8 file (tiny chunks, so breaks and characters straddle them) gives
+    the same (line number, text, error) triples as decoding the whole file."""
+    import notice_nlp.io.records as records
+
+    data = (b"\xef\xbb\xbf" if bom else b"") + "".join(pieces).encode("utf-8")
+    path = tmp_path_factory.mktemp("s") / "in.jsonl"
+    path.write_bytes(data)
+    old = records._CHUNK
+    records._CHUNK = chunk
+    try:
+        assert records._plain_utf8(str(path)) is True
+        assert list(records._stream_lines(str(path))) == list(records._decode_lines(data))
+    finally:
+        records._CHUNK = old
+
+
+def test_streaming_falls_back_to_whole_file_decoding(tmp_path: Path) -> None:
+    import notice_nlp.io.records as records
+
+    gb = _write(tmp_path, "gb.jsonl", '{"text": "逾期的原因"}\n{"text": "对策"}\n'.encode("gb18030"))
+    u16 = _write(tmp_path, "u16.jsonl", '{"text": "逾期"}\n'.encode("utf-16"))
+    nul = _write(tmp_path, "nul.jsonl", b'{"text": "a"}\n\x00\n')
+    for path in (gb, u16, nul):
+        assert records._plain_utf8(path) is False
+    assert [r.text for r in read_records(gb)] == ["逾期的原因", "对策"]
+    assert [r.text for r in read_records(u16)] == ["逾期"]
+    assert len(list(read_records(nul))) == 2
+
+
+def test_lines_are_read_as_they_are_consumed() -> None:
+    """The first line comes out after one chunk is read, not the whole input (a multi-GB JSONL
+    input must not be loaded at once)."""
+    import io
+
+    import notice_nlp.io.records as records
+
+    data = b"".join(b'{"id": %d, "text": "x"}\n' % i for i in range(2000))
+    stream = io.BytesIO(data)
+    old = records._CHUNK
+    records._CHUNK = 64
+    try:
+        lines = records._byte_lines(stream)
+        assert next(lines) == b'{"id": 0, "text": "x"}'
+        assert stream.tell() == 64
+        assert len(list(lines)) == 1999
+    finally:
+        records._CHUNK = old

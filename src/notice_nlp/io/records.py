@@ -7,6 +7,7 @@ cannot be read (invalid JSON, a missing ``text`` field, undecodable bytes) still
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -84,23 +85,105 @@ def _decode_lines(raw: bytes) -> Iterator[tuple[int, str | None, str | None]]:
             yield n, None, f"line {n}: {exc}"
 
 
-def _read_bytes(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
+def _check_path(path: str) -> Path:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a directory")
+    return p
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    p = _check_path(path)
     try:
         return p.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
-def _jsonl(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record]:
+# --------------------------------------------------------------------------- streaming lines
+
+_CHUNK = 1 << 20
+
+
+def _plain_utf8(path: str) -> bool | None:
+    """True when the file is valid UTF-8 (an optional UTF-8 BOM aside) without NUL bytes, read
+    in chunks. Then :func:`decode` of the whole file would be exactly ``bytes.decode("utf-8")``
+    (no other byte-order mark, no UTF-16 NUL pattern), so its lines can be decoded one by one.
+    None when the file cannot be read."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            first = True
+            while chunk := fh.read(_CHUNK):
+                if first and chunk.startswith(codecs.BOM_UTF8):
+                    chunk = chunk[len(codecs.BOM_UTF8) :]
+                first = False
+                if b"\x00" in chunk:
+                    return False
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except OSError:
+        return None
+    return True
+
+
+def _byte_lines(fh: IO[bytes]) -> Iterator[bytes]:
+    """Lines of a binary stream split at \\r\\n, \\r or \\n, holding one line (and one chunk) in
+    memory at a time. As ``_LINES.split`` with a final empty piece dropped: the piece after the
+    last line break is a line only when it is not empty."""
+    buf = bytearray()
+    while chunk := fh.read(_CHUNK):
+        # what is left of buf holds no line break, except perhaps a \r at its very end (kept
+        # back because it may be the first half of \r\n): search from there
+        search_from = max(0, len(buf) - 1)
+        buf += chunk
+        stop = len(buf) - 1 if buf.endswith(b"\r") else len(buf)
+        pos = 0
+        for m in _BYTE_LINES.finditer(buf, search_from, stop):
+            yield bytes(buf[pos : m.start()])
+            pos = m.end()
+        del buf[:pos]
+    if buf.endswith(b"\r"):
+        del buf[-1:]
+        yield bytes(buf)
+    elif buf:
+        yield bytes(buf)
+
+
+def _stream_lines(path: str) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, error) per physical line of a valid UTF-8 file, read as it goes."""
+    with open(path, "rb") as fh:
+        head = fh.read(len(codecs.BOM_UTF8))
+        if head != codecs.BOM_UTF8:
+            fh.seek(0)
+        for n, line in enumerate(_byte_lines(fh), 1):
+            try:
+                yield n, line.decode("utf-8"), None
+            except UnicodeDecodeError:  # the file changed since it was checked
+                try:
+                    yield n, decode(line), None
+                except DecodeError as exc:
+                    yield n, None, f"line {n}: {exc}"
+
+
+def _lines_of(path: str) -> Iterator[tuple[int, str | None, str | None]]:
+    """Lines of a file: streamed when it is plain UTF-8, else decoded as a whole (legacy Chinese
+    encodings and UTF-16 need the whole file to be detected) exactly as before."""
+    if path != "-" and _plain_utf8(str(_check_path(path))):
+        yield from _stream_lines(path)
+    else:
+        yield from _decode_lines(_read_bytes(path))
+
+
+def _jsonl(lines: Iterable[tuple[int, str | None, str | None]], source: str, text_fields: Sequence[str]) -> Iterator[Record]:
     index = 0
-    for n, line, err in _decode_lines(raw):
+    for n, line, err in lines:
         if line is not None and not line.strip():
             continue
         rec = Record(index, source=source, line=n)
@@ -194,9 +277,9 @@ def _csv(raw: bytes, source: str, text_fields: Sequence[str]) -> Iterator[Record
         yield rec
 
 
-def _txt_lines(raw: bytes, source: str) -> Iterator[Record]:
+def _txt_lines(lines: Iterable[tuple[int, str | None, str | None]], source: str) -> Iterator[Record]:
     index = 0
-    for n, line, err in _decode_lines(raw):
+    for n, line, err in lines:
         if line is not None and not line.strip():
             continue
         yield Record(index, text=line, error=err, source=source, line=n)
@@ -215,26 +298,43 @@ def read_records(
     ``fmt``: ``jsonl`` | ``csv`` | ``txt`` | ``html`` (default: from the suffix; stdin is JSONL
     when its first non-blank character is ``{``, else text). ``document=True`` makes a text or
     HTML file one record (articles); otherwise a text file has one record per non-blank line.
+
+    JSONL and line-per-record text files that are plain UTF-8 are read line by line as the
+    records are consumed (a multi-GB file needs no more memory than its longest line); other
+    encodings (GB18030, Big5, UTF-16), stdin, CSV and whole documents are read at once, because
+    the encoding of the whole input decides how each line is decoded.
     """
-    raw = _read_bytes(path)
     source = "<stdin>" if path == "-" else path
-    if fmt is None:
-        if path == "-":
+    raw: bytes | None = None
+    if path == "-":
+        raw = _read_bytes(path)
+        if fmt is None:
             fmt = "jsonl" if raw.lstrip()[:1] == b"{" else "txt"
-        else:
+    else:
+        _check_path(path)
+        if fmt is None:
             fmt = detect_format(path)
+
+    def whole() -> bytes:
+        return raw if raw is not None else _read_bytes(path)
+
+    def lines() -> Iterator[tuple[int, str | None, str | None]]:
+        return _decode_lines(raw) if raw is not None else _lines_of(path)
+
     if fmt == "jsonl":
-        yield from _jsonl(raw, source, text_fields)
+        yield from _jsonl(lines(), source, text_fields)
     elif fmt == "csv":
-        yield from _csv(raw, source, text_fields)
+        yield from _csv(whole(), source, text_fields)
     elif fmt in ("txt", "html") and (document or fmt == "html"):
+        data = whole()
         try:
-            yield Record(0, text=decode(raw), source=source, fields={"_format": fmt})
+            yield Record(0, text=decode(data), source=source, fields={"_format": fmt})
         except DecodeError as exc:
             yield Record(0, source=source, error=str(exc))
     elif fmt == "txt":
-        yield from _txt_lines(raw, source)
+        yield from _txt_lines(lines(), source)
     else:
+        whole()  # an unreadable file is reported as such first
         raise InputError(f"{source}: unknown input format {fmt!r}")
 
 
