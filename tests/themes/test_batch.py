@@ -89,6 +89,41 @@ def test_batch_parallel_matches_serial(inputs: Path, tmp_path: Path) -> None:
     assert strip(_rows(tmp_path / "s")) == strip(_rows(tmp_path / "p"))
 
 
+def test_streamed_aggregates_equal_in_memory_aggregates(inputs: Path, tmp_path: Path) -> None:
+    """The aggregate files built by streaming articles.jsonl (what run_batch does) are byte for
+    byte those built from all records in memory."""
+    from notice_nlp.themes.aggregate import write_aggregates
+
+    out = tmp_path / "out"
+    # two copies of a corpus article make a near-duplicate cluster; one error record
+    (inputs / "a04_copy.txt").write_bytes((CORPUS / "a04.txt").read_bytes())
+    run_batch([inputs], out, jobs=1, progress=False)
+    mem = tmp_path / "mem"
+    mem.mkdir()
+    write_aggregates(_rows(out), mem)
+    for name in ("themes.csv", "near_duplicates.csv", "summary.json", "report.html"):
+        assert (out / name).read_bytes() == (mem / name).read_bytes(), name
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["near_duplicates"]["clusters"] >= 1 and summary["failed"] == 4
+
+
+def test_batch_jsonl_is_streamed(tmp_path: Path) -> None:
+    """Tasks of a .jsonl input come out before the rest of the file is read."""
+    from notice_nlp.themes.batch import iter_tasks
+
+    src = tmp_path / "many.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for i in range(50):
+            fh.write(json.dumps({"id": i, "text": "逾期的原因是多头借贷。"}, ensure_ascii=False) + "\n")
+    tasks = iter_tasks([src])
+    first = next(tasks)
+    assert first.fields == {"id": 0} and first.index == 0
+    # appended after the first record was read: a reader that loaded the file at once misses it
+    with src.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": 50, "text": "新增"}, ensure_ascii=False) + "\n")
+    assert [t.fields["id"] for t in tasks] == list(range(1, 51))
+
+
 def test_batch_large_file(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with big.open("wb") as fh:

@@ -3,6 +3,11 @@
 ``themes.csv``, ``near_duplicates.csv``, ``summary.json``, optional PNG plots (matplotlib, extra
 ``plots``; axes labelled with theme ids so no CJK font is needed) and a self-contained
 ``report.html`` (all text HTML-escaped, images inlined as data URIs, no external resources).
+
+The records are streamed, twice (:func:`write_aggregates_from`): the first pass writes
+``themes.csv`` and keeps only counts and each document's key and fingerprint (for the
+near-duplicate clusters); the second writes the document table of ``report.html``. Memory does
+not grow with the article texts, only with the number of documents (~1 KB each).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ import csv
 import html
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["write_aggregates", "near_duplicate_clusters", "summarize"]
+__all__ = ["write_aggregates", "write_aggregates_from", "iter_records", "near_duplicate_clusters", "summarize"]
+
+Rows = Callable[[], Iterable[dict[str, Any]]]  # returns a fresh iterator of the records each call
+Cluster = list[tuple[str, str, float]]
 
 _KINDS = (("causes", "cause"), ("strategies", "strategy"), ("impacts", "impact"))
 
@@ -30,25 +38,62 @@ def _themes_of(row: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _write_themes_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
+def iter_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The valid records of an ``articles.jsonl`` (JSON objects with a ``key``), in file order,
+    one line in memory at a time; broken lines (e.g. the last line of a killed run) are skipped."""
+    if not path.exists():
+        return
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and "key" in obj:
+                yield obj
+
+
+_THEMES_CSV_HEADER = ["doc_key", "theme_id", "kind", "score", "evidence_sentence", "evidence_start", "evidence_end"]
+
+
+def _themes_csv_rows(row: dict[str, Any]) -> Iterator[list[Any]]:
+    if row.get("error"):
+        return
+    for kind, t in _themes_of(row):
+        ev = (t.get("evidence") or [{}])[0]
+        yield [row["key"], t["id"], kind, t.get("score"), ev.get("sentence", ""), ev.get("start", ""), ev.get("end", "")]
+
+
+def _write_themes_csv(rows: Iterable[dict[str, Any]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["doc_key", "theme_id", "kind", "score", "evidence_sentence", "evidence_start", "evidence_end"])
+        w.writerow(_THEMES_CSV_HEADER)
         for row in rows:
-            if row.get("error"):
-                continue
-            for kind, t in _themes_of(row):
-                ev = (t.get("evidence") or [{}])[0]
-                w.writerow([row["key"], t["id"], kind, t.get("score"), ev.get("sentence", ""), ev.get("start", ""), ev.get("end", "")])
+            w.writerows(_themes_csv_rows(row))
 
 
-def near_duplicate_clusters(rows: Sequence[dict[str, Any]], threshold: float) -> list[list[tuple[str, str, float]]]:
+def _fingerprint_doc(row: dict[str, Any]) -> tuple[str, str] | None:
+    """``(key, fingerprint)`` of a record that takes part in near-duplicate clustering."""
+    fp = row.get("fingerprint")
+    if row.get("error") or not isinstance(fp, str) or row.get("sections") is None:
+        return None
+    if not fp or not fp.strip("f"):  # empty texts have the all-f signature
+        return None
+    return row["key"], fp
+
+
+def near_duplicate_clusters(rows: Iterable[dict[str, Any]], threshold: float) -> list[Cluster]:
     """Clusters (connected components) of documents linked by similarity ≥ ``threshold``;
     each cluster is its list of linking pairs ``(key_a, key_b, similarity)``."""
+    docs = [d for d in map(_fingerprint_doc, rows) if d is not None]
+    return _clusters(docs, threshold)
+
+
+def _clusters(docs: Sequence[tuple[str, str]], threshold: float) -> list[Cluster]:
     from notice_nlp.themes.fingerprint import lsh_candidates, similarity
 
-    docs = [(r["key"], r["fingerprint"]) for r in rows if not r.get("error") and isinstance(r.get("fingerprint"), str) and r.get("sections") is not None]
-    docs = [(k, fp) for k, fp in docs if fp and fp.strip("f")]  # empty texts have the all-f signature
     fps = [fp for _, fp in docs]
     parent = list(range(len(docs)))
 
@@ -80,54 +125,84 @@ def _write_near_dups(clusters: list[list[tuple[str, str, float]]], path: Path) -
                 w.writerow([n, a, b, s])
 
 
-def summarize(rows: Sequence[dict[str, Any]], clusters: list[list[tuple[str, str, float]]], threshold: float) -> dict[str, Any]:
-    ok = [r for r in rows if not r.get("error")]
-    counts: Counter[str] = Counter()
-    kinds: dict[str, str] = {}
-    cooc: Counter[tuple[str, str]] = Counter()
-    spin_scores: list[float] = []
-    spin_pairs: Counter[tuple[str, str]] = Counter()
-    scripts: Counter[str] = Counter()
-    for r in ok:
+class _Summary:
+    """The counts of ``summary.json``, fed one record at a time (same numbers, same order of
+    ties, as counting over the whole list)."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.analysed = 0
+        self.counts: Counter[str] = Counter()
+        self.kinds: dict[str, str] = {}
+        self.cooc: Counter[tuple[str, str]] = Counter()
+        self.spin_n = 0
+        self.spin_sum: float = 0
+        self.spin_max: float | None = None
+        self.spun_docs = 0
+        self.spin_pairs: Counter[tuple[str, str]] = Counter()
+        self.scripts: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+
+    def add(self, r: dict[str, Any]) -> None:
+        self.documents += 1
+        if r.get("error"):
+            self.errors[str(r.get("error")).split(":", 1)[0]] += 1
+            return
+        self.analysed += 1
         ids = _themes_of(r)
         for kind, t in ids:
-            counts[t["id"]] += 1
-            kinds[t["id"]] = kind
+            self.counts[t["id"]] += 1
+            self.kinds[t["id"]] = kind
         causes = [t["id"] for k, t in ids if k == "cause"]
         strategies = [t["id"] for k, t in ids if k == "strategy"]
         for c in causes:
             for s in strategies:
-                cooc[(c, s)] += 1
+                self.cooc[(c, s)] += 1
         spin = r.get("spin") or {}
         if isinstance(spin.get("score"), (int, float)):
-            spin_scores.append(float(spin["score"]))
+            score = float(spin["score"])
+            self.spin_n += 1
+            self.spin_sum += score
+            self.spin_max = score if self.spin_max is None else max(self.spin_max, score)
+            self.spun_docs += score >= 0.3
         for p in spin.get("pairs") or []:
-            spin_pairs[(p["variant"], p["canonical"])] += int(p.get("count", 0))
-        scripts[str(r.get("script"))] += 1
-    spun_docs = sum(1 for s in spin_scores if s >= 0.3)
-    errors = Counter(str(r.get("error")).split(":", 1)[0] for r in rows if r.get("error"))
-    return {
-        "documents": len(rows),
-        "analysed": len(ok),
-        "failed": len(rows) - len(ok),
-        "errors_by_type": dict(errors.most_common()),
-        "scripts": dict(scripts),
-        "theme_counts": {k: {"kind": kinds[k], "documents": v} for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))},
-        "cause_strategy_cooccurrence": [
-            {"cause": c, "strategy": s, "documents": n} for (c, s), n in sorted(cooc.items(), key=lambda kv: (-kv[1], kv[0]))
-        ],
-        "spin": {
-            "mean_score": round(sum(spin_scores) / len(spin_scores), 4) if spin_scores else 0.0,
-            "max_score": round(max(spin_scores), 4) if spin_scores else 0.0,
-            "documents_with_score_ge_0.3": spun_docs,
-            "top_pairs": [{"variant": v, "canonical": c, "count": n} for (v, c), n in spin_pairs.most_common(20)],
-        },
-        "near_duplicates": {
-            "threshold": threshold,
-            "clusters": len(clusters),
-            "documents_in_clusters": len({k for c in clusters for a, b, _ in c for k in (a, b)}),
-        },
-    }
+            self.spin_pairs[(p["variant"], p["canonical"])] += int(p.get("count", 0))
+        self.scripts[str(r.get("script"))] += 1
+
+    def result(self, clusters: list[Cluster], threshold: float) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "analysed": self.analysed,
+            "failed": self.documents - self.analysed,
+            "errors_by_type": dict(self.errors.most_common()),
+            "scripts": dict(self.scripts),
+            "theme_counts": {
+                k: {"kind": self.kinds[k], "documents": v}
+                for k, v in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            },
+            "cause_strategy_cooccurrence": [
+                {"cause": c, "strategy": s, "documents": n}
+                for (c, s), n in sorted(self.cooc.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            "spin": {
+                "mean_score": round(self.spin_sum / self.spin_n, 4) if self.spin_n else 0.0,
+                "max_score": round(self.spin_max, 4) if self.spin_max is not None else 0.0,
+                "documents_with_score_ge_0.3": self.spun_docs,
+                "top_pairs": [{"variant": v, "canonical": c, "count": n} for (v, c), n in self.spin_pairs.most_common(20)],
+            },
+            "near_duplicates": {
+                "threshold": threshold,
+                "clusters": len(clusters),
+                "documents_in_clusters": len({k for c in clusters for a, b, _ in c for k in (a, b)}),
+            },
+        }
+
+
+def summarize(rows: Iterable[dict[str, Any]], clusters: list[Cluster], threshold: float) -> dict[str, Any]:
+    acc = _Summary()
+    for r in rows:
+        acc.add(r)
+    return acc.result(clusters, threshold)
 
 
 def _plots(summary: dict[str, Any], out: Path) -> list[Path]:
@@ -173,14 +248,28 @@ def _plots(summary: dict[str, Any], out: Path) -> list[Path]:
     return made
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _table_head(headers: Sequence[str]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>"
 
 
-def _write_html(rows: Sequence[dict[str, Any]], summary: dict[str, Any], clusters: list[list[tuple[str, str, float]]], pngs: Sequence[Path], path: Path) -> None:
+def _table_row(row: Sequence[Any]) -> str:
+    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+
+
+_TABLE_END = "</tbody></table>"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    return _table_head(headers) + "".join(map(_table_row, rows)) + _TABLE_END
+
+
+def _doc_row(r: dict[str, Any]) -> tuple[Any, ...]:
+    themes = ", ".join(t["id"] for _, t in _themes_of(r))
+    return (r.get("key"), r.get("title") or "", r.get("script") or "", themes, r.get("error") or "")
+
+
+def _write_html(rows: Iterable[dict[str, Any]], summary: dict[str, Any], clusters: list[Cluster], pngs: Sequence[Path], path: Path) -> None:
     e = html.escape
     parts = [
         "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>notice-nlp article themes</title>",
@@ -204,25 +293,51 @@ def _write_html(rows: Sequence[dict[str, Any]], summary: dict[str, Any], cluster
         _table(["cluster", "document", "document", "similarity"], [(n, a, b, s) for n, c in enumerate(clusters, 1) for a, b, s in c]),
         "<h2>Documents</h2>",
     ]
-    doc_rows = []
-    for r in rows:
-        themes = ", ".join(t["id"] for _, t in _themes_of(r))
-        doc_rows.append((r.get("key"), r.get("title") or "", r.get("script") or "", themes, r.get("error") or ""))
-    parts.append(_table(["key", "title", "script", "themes", "error"], doc_rows))
-    parts.append("</body></html>")
-    path.write_text("\n".join(parts), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("\n".join(parts) + "\n")
+        # the document table is written row by row (one row per record, streamed)
+        fh.write(_table_head(["key", "title", "script", "themes", "error"]))
+        for r in rows:
+            fh.write(_table_row(_doc_row(r)))
+        fh.write(_TABLE_END + "\n</body></html>")
 
 
-def write_aggregates(rows: Sequence[dict[str, Any]], out: Path, threshold: float | None = None) -> dict[str, Any]:
-    from notice_nlp.themes.batch import NEAR_DUP_THRESHOLD
-
-    thr = NEAR_DUP_THRESHOLD if threshold is None else threshold
-    _write_themes_csv(rows, out / "themes.csv")
-    clusters = near_duplicate_clusters(rows, thr)
+def _write_all(rows: Rows, out: Path, threshold: float) -> dict[str, Any]:
+    """Pass 1 over ``rows()``: themes.csv, counts, fingerprints; then clusters, summary, plots;
+    pass 2: the document table of report.html."""
+    acc = _Summary()
+    docs: list[tuple[str, str]] = []
+    with (out / "themes.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(_THEMES_CSV_HEADER)
+        for row in rows():
+            w.writerows(_themes_csv_rows(row))
+            acc.add(row)
+            doc = _fingerprint_doc(row)
+            if doc is not None:
+                docs.append(doc)
+    clusters = _clusters(docs, threshold)
+    del docs
     _write_near_dups(clusters, out / "near_duplicates.csv")
-    summary = summarize(rows, clusters, thr)
+    summary = acc.result(clusters, threshold)
     pngs = _plots(summary, out)
     summary["plots"] = [p.name for p in pngs]
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    _write_html(rows, summary, clusters, pngs, out / "report.html")
+    _write_html(rows(), summary, clusters, pngs, out / "report.html")
     return summary
+
+
+def _threshold(threshold: float | None) -> float:
+    from notice_nlp.themes.batch import NEAR_DUP_THRESHOLD
+
+    return NEAR_DUP_THRESHOLD if threshold is None else threshold
+
+
+def write_aggregates(rows: Sequence[dict[str, Any]], out: Path, threshold: float | None = None) -> dict[str, Any]:
+    """The aggregate files from records already in memory (see :func:`write_aggregates_from`)."""
+    return _write_all(lambda: rows, out, _threshold(threshold))
+
+
+def write_aggregates_from(articles: Path, out: Path, threshold: float | None = None) -> dict[str, Any]:
+    """The aggregate files from an ``articles.jsonl``, streamed (two passes over the file)."""
+    return _write_all(lambda: iter_records(articles), out, _threshold(threshold))

@@ -11,7 +11,10 @@ gets a record with ``error`` set instead. The record key is ``"<resolved absolut
 index>"`` (:func:`os.path.realpath`); ``resume=True`` keeps the records already in
 ``articles.jsonl`` and skips their keys, however the path was spelled in either run.
 
-When all documents are done the aggregate files are rebuilt from ``articles.jsonl``:
+Inputs are read as they are consumed (a ``.jsonl`` file line by line, see
+:func:`notice_nlp.io.records.read_records`), and only a bounded window of documents is in flight,
+so memory does not grow with the input. When all documents are done the aggregate files are
+rebuilt from ``articles.jsonl``, streamed (:func:`notice_nlp.themes.aggregate.write_aggregates_from`):
 ``themes.csv`` (one row per document × theme), ``near_duplicates.csv`` (clusters of documents
 whose fingerprints are at least ``NEAR_DUP_THRESHOLD`` similar), ``summary.json`` (theme
 counts, cause × strategy co-occurrence, spin statistics), ``themes.png`` / ``cooccurrence.png``
@@ -165,26 +168,33 @@ def _binary_share(text: str) -> float:
 # --------------------------------------------------------------------------- driver
 
 
-def _read_done(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """Valid records of an existing articles.jsonl and whether some lines were broken."""
-    rows: list[dict[str, Any]] = []
-    broken = False
+def _scan_done(path: Path) -> tuple[set[str], bool]:
+    """Keys (normalised) of the valid records of an existing articles.jsonl, and whether some
+    lines were broken; streamed, so only the keys are held."""
+    from notice_nlp.themes.aggregate import iter_records
+
+    keys: set[str] = set()
+    valid = lines = 0
     if not path.exists():
-        return rows, broken
+        return keys, False
     with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                broken = True  # e.g. the last line of a killed run
-                continue
-            if isinstance(obj, dict) and "key" in obj:
-                rows.append(obj)
-            else:
-                broken = True
-    return rows, broken
+        lines = sum(1 for line in fh if line.strip())
+    for row in iter_records(path):
+        valid += 1
+        keys.add(_norm_key(row["key"]))
+    return keys, valid != lines
+
+
+def _drop_broken_lines(path: Path) -> None:
+    """Rewrite articles.jsonl with its valid records only (e.g. without the half-written last
+    line of a killed run), streaming through a temporary file."""
+    from notice_nlp.themes.aggregate import iter_records
+
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in iter_records(path):
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
 
 
 class _Progress:
@@ -277,14 +287,9 @@ def run_batch(
     prog = _Progress(progress)
     done_keys: set[str] = set()
     if resume:
-        rows, broken = _read_done(articles)
+        done_keys, broken = _scan_done(articles)
         if broken:  # drop a half-written last line before appending
-            tmp = articles.with_suffix(".jsonl.tmp")
-            with tmp.open("w", encoding="utf-8") as fh:
-                for row in rows:
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            os.replace(tmp, articles)
-        done_keys = {_norm_key(r["key"]) for r in rows}
+            _drop_broken_lines(articles)
     mode = "a" if resume else "w"
 
     def todo() -> Iterator[Task]:
@@ -302,8 +307,7 @@ def run_batch(
         else:
             _run_parallel(todo(), fh, prog, jobs)
     prog.close()
-    rows, _ = _read_done(articles)
-    from notice_nlp.themes.aggregate import write_aggregates
+    from notice_nlp.themes.aggregate import write_aggregates_from
 
-    write_aggregates(rows, out)
-    return sum(1 for r in rows if r.get("error"))
+    summary = write_aggregates_from(articles, out)
+    return int(summary["failed"])
