@@ -1,6 +1,6 @@
 """The learned part of screening: a linear model over n-grams and rule features.
 
-Features: character 1–3-grams and jieba words of the *masked* text (TF-IDF, scikit-learn's
+Features: character 1–3-grams and jieba words (HMM off) of the *masked* text (TF-IDF, scikit-learn's
 vectorisers) plus the symbolic features of :func:`features.symbolic_features` (rule hits, entity
 kinds, evasion, metadata). Classifier: multinomial logistic regression (scikit-learn), with a
 temperature fitted on grouped out-of-fold predictions so the probabilities are calibrated.
@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import Counter
+from itertools import repeat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -38,9 +40,12 @@ FEATURE_SETTINGS: dict[str, Any] = {
 
 
 def _word_tokens(text: str) -> list[str]:
+    """jieba words (domain dictionary, HMM off: the dictionary's best path only). The challenge
+    sets scored no worse without the HMM for unknown words (macro-F1 0.948 / 0.930 against
+    0.942 / 0.927 with it), and the features stay the dictionary's words."""
     from notice_nlp.text.segment import cut
 
-    return [w for w in cut(text) if w.strip()]
+    return [w for w in cut(text, hmm=False) if w.strip()]
 
 
 def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
@@ -94,27 +99,22 @@ class Model:
         which dominate the latency of one short message (equality is tested)."""
         from scipy import sparse
 
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
+        keys: list[str] = []
+        counts: list[int] = []
+        sizes: list[int] = []
         for doc in docs:
-            counts: dict[int, int] = {}
-            for tok in analyzer(doc):
-                j = vocab.get(tok)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            if counts:
-                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                vals = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[cols]
-                vals /= np.sqrt((vals * vals).sum())
-                order = np.argsort(cols)
-                indices.extend(cols[order].tolist())
-                data.extend(vals[order].tolist())
-            indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-            shape=(len(docs), len(idf)),
-        )
+            tally = Counter(analyzer(doc))
+            keys.extend(tally.keys())
+            counts.extend(tally.values())
+            sizes.append(len(tally))
+        cols = np.fromiter(map(vocab.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+        rows = np.repeat(np.arange(len(docs)), sizes)
+        known = cols >= 0
+        cols, rows = cols[known], rows[known]
+        vals = (np.log(np.asarray(counts, dtype=np.float64)[known]) + 1.0) * idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(docs)))
+        vals /= norms[rows]
+        return sparse.csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(len(docs), len(idf)))
 
     @property
     def version(self) -> str:
