@@ -51,11 +51,13 @@ def _advice() -> dict[str, Any]:
     return load_toml("screening", "advice.toml")
 
 
-def _advice_items(section: Mapping[str, Any] | None) -> list[Advice]:
+@functools.cache
+def _advice_for(kind: str, key: str) -> tuple[Advice, ...]:
+    """The advice items of ``rules/screening/advice.toml`` for one label or tag (read once)."""
+    section = _advice().get(kind, {}).get(key)
     if not section:
-        return []
-    zh, en = list(section.get("zh", [])), list(section.get("en", []))
-    return [Advice(z, e) for z, e in zip(zh, en)]
+        return ()
+    return tuple(Advice(z, e) for z, e in zip(section.get("zh", []), section.get("en", [])))
 
 
 def _reason(a: Analysis, hit: CueHit) -> Reason:
@@ -97,6 +99,11 @@ def _topic_words() -> re.Pattern[str]:
     return re.compile(load_toml("screening", "decision.toml")["topic_words"])
 
 
+@functools.cache
+def _address_words() -> re.Pattern[str]:
+    return re.compile(load_toml("screening", "decision.toml")["address_words"])
+
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -129,7 +136,10 @@ def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
             review.append("the model finds fraud likely although no decisive fraud cue was found")
     elif no_cue and (
         len(_HAN.findall(a.norm.text)) < th["no_cue_min_han"]
-        or (not _topic_words().search(a.norm.text) and max(scores.values()) < th["no_cue_min_confidence"])
+        or (
+            not _topic_words().search(a.norm.text)
+            and (max(scores.values()) < th["no_cue_min_confidence"] or not _address_words().search(a.norm.text))
+        )
     ):
         label = "legitimate"
         review.append("insufficient evidence: no cue of any kind in the message")
@@ -182,10 +192,10 @@ def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
                 reasons.append(Reason("model.overall", None, "", 0, 0, f"overall wording; model probability {scores[label]:.2f}", ""))
             review.append("decided by the statistical model alone")
 
-    advice = _advice_items(_advice().get("label", {}).get(label))
+    advice = list(_advice_for("label", label))
     seen = {x.zh for x in advice}
     for tag in tags:
-        for item in _advice_items(_advice().get("tag", {}).get(tag)):
+        for item in _advice_for("tag", tag):
             if item.zh not in seen:
                 advice.append(item)
                 seen.add(item.zh)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Reason", "TagRef", "Advice", "Verdict", "LABELS"]
@@ -53,4 +53,20 @@ class Verdict:
         return [t.id for t in self.tags]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-ready data (fresh containers: changing the dict leaves the verdict as it was)."""
+        return {
+            "label": self.label,
+            "scores": dict(self.scores),
+            "tags": [{"id": t.id, "citation": t.citation} for t in self.tags],
+            "reasons": [
+                {"rule_id": r.rule_id, "tag": r.tag, "text": r.text, "start": r.start, "end": r.end,
+                 "description": r.description, "citation": r.citation}
+                for r in self.reasons
+            ],
+            "entities": [{k: (list(v) if isinstance(v, list) else v) for k, v in e.items()} for e in self.entities],
+            "advice": [{"zh": a.zh, "en": a.en} for a in self.advice],
+            "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
+            "model_version": self.model_version,
+            "rules_version": self.rules_version,
+        }
