@@ -23,3 +23,18 @@ def test_fast_tfidf_equals_sklearn_transform(which: str) -> None:
     theirs = vec.transform(TEXTS).toarray()
     assert ours.shape == theirs.shape
     assert np.allclose(ours, theirs, atol=1e-6)
+
+
+def test_proba_equals_softmax_of_design_logits() -> None:
+    """proba() sums the logits without scipy; it must agree with the matrix route used in training."""
+    from notice_nlp.screening.features import analyse, masked_text, symbolic_features
+
+    model = get_model()
+    raw = ["【招商银行】您的信用卡已逾期3天，请致电95555。", "再不还钱打断你的腿", "", "安全账户转账，加微信abc123", "ok"]
+    analyses = [analyse(t) for t in raw]
+    masked = [masked_text(a) for a in analyses]
+    sym = [symbolic_features(a) for a in analyses]
+    z = model.logits(model.design(masked, sym)) / model.temperature
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(model.proba(masked, sym), expected, atol=1e-9)
