@@ -61,7 +61,8 @@ def candidate_words(folded_text: str) -> list[str]:
     from notice_nlp.text.segment import cut
 
     stop = stopwords()
-    return [w for w in cut(folded_text) if len(w) >= 2 and _HAN.search(w) and w not in stop]
+    # isascii() first: a cheap way to drop Latin words and numbers before the regex
+    return [w for w in cut(folded_text) if len(w) >= 2 and not w.isascii() and _HAN.search(w) and w not in stop]
 
 
 def keywords(folded_text: str, k: int = TOP_K) -> list[Keyword]:

@@ -124,8 +124,7 @@ def detect_script(text: str) -> str:
     han = _HAN.findall(text)
     if not han:
         return "simplified"
-    trad = _traditional_chars()
-    n = sum(1 for c in han if c in trad)
+    n = sum(map(_traditional_chars().__contains__, han))
     return "traditional" if n / len(han) >= TRADITIONAL_SHARE else "simplified"
 
 
