@@ -113,7 +113,9 @@ def test_prefilter_keeps_every_pattern_that_matches() -> None:
         ("逾期.{0,3}(未还|不还)", {"逾期"}),  # one string beats two of the same length
         ("(未还|不还).{0,3}逾期未还", {"逾期未还"}),
         ("征信[^。]{0,6}(黑名单|污点)", {"征信"}),
-        ("(?i:diu)", None),
+        ("(?i:diu)", {"diu"}),  # case-insensitive: folded strings, looked up in folded text
+        ("(?i:(?<![a-z])(NMSL|cnm)(?![a-z]))", {"nmsl", "cnm"}),
+        ("(?i:Σ)x", {"x"}),  # a cased non-ASCII letter is not folded: it is no condition
         (".{2,5}", None),
     ],
 )
@@ -124,3 +126,19 @@ def test_prefilter_clause(pattern: str, expected: set[str] | None) -> None:
 
     clause = _prefilter(re.compile(pattern))
     assert (None if clause is None else set(clause)) == expected
+
+
+def test_fold_maps_every_character_re_matches_to_an_ascii_letter() -> None:
+    """Every code point that re's IGNORECASE matches to an ASCII letter folds to that letter, so
+    a case-insensitive pattern's folded strings are always found in the folded text."""
+    import re
+    import sys
+
+    from notice_nlp.screening.cues import FOLD
+
+    letter = re.compile("(?i)[a-z]")
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if letter.fullmatch(ch):
+            lowered = ch.translate(FOLD)
+            assert re.fullmatch(f"(?i){re.escape(lowered)}", ch) and lowered.isascii() and lowered.islower(), (hex(cp), lowered)

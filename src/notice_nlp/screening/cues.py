@@ -82,8 +82,8 @@ def _finite_item(op: Any, av: Any, fold: bool) -> set[str] | None:
     from re import _constants as c  # type: ignore[attr-defined]
 
     if op is c.LITERAL:
-        ch = chr(av)
-        return None if fold and ch.isascii() and ch.isalpha() else {ch}
+        ch = _fold_char(chr(av)) if fold else chr(av)
+        return None if ch is None else {ch}
     if op is c.IN:
         chars: set[str] = set()
         for iop, iav in av:
@@ -93,12 +93,17 @@ def _finite_item(op: Any, av: Any, fold: bool) -> set[str] | None:
                 chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
             else:
                 return None
-        if not chars or len(chars) > _SMALL_SET or (fold and any(ch.isascii() and ch.isalpha() for ch in chars)):
+        if fold:
+            folded = {_fold_char(ch) for ch in chars}
+            if None in folded:
+                return None
+            chars = folded  # type: ignore[assignment]
+        if not chars or len(chars) > _SMALL_SET:
             return None
         return chars
     if op is c.SUBPATTERN:
         _, add_flags, _, sub = av
-        return None if add_flags & re.IGNORECASE else _finite(sub, fold)
+        return _finite(sub, fold)
     if op is c.BRANCH:
         out: set[str] = set()
         for alt in av[1]:
@@ -158,9 +163,7 @@ def _clauses(items: Any, fold: bool) -> list[Clause]:
         flush()
         run = {""}
         if op is c.SUBPATTERN:
-            _, add_flags, _, sub = av
-            if not add_flags & re.IGNORECASE:
-                out.extend(_clauses(sub, fold))
+            out.extend(_clauses(av[3], fold))
         elif op is c.BRANCH:
             alts = [_clauses(alt, fold) for alt in av[1]]
             if alts and all(alts):
@@ -177,13 +180,35 @@ def _clauses(items: Any, fold: bool) -> list[Clause]:
     return out
 
 
+# Case-insensitive patterns are judged on case-folded text: ASCII letters lowercased, and the
+# few other characters that Python's re matches to an ASCII letter under IGNORECASE mapped to
+# it (a test checks every code point against re itself).
+FOLD = str.maketrans(
+    {**{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}, "ſ": "s", "\u212a": "k", "ı": "i", "İ": "i"}
+)
+
+
+def _fold_char(ch: str) -> str | None:
+    """``ch`` as it appears in folded text, or None when case-insensitive matching could
+    let other characters stand for it that folding does not map (cased non-ASCII letters)."""
+    if ch.isascii():
+        return ch.lower()
+    return None if ch.lower() != ch.upper() else ch
+
+
+def is_folded(pattern: re.Pattern[str]) -> bool:
+    """Whether any part of ``pattern`` ignores case (its prefilter strings are then folded)."""
+    return bool(pattern.flags & re.IGNORECASE) or "(?i" in pattern.pattern
+
+
 def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
     """Strings of which every match of ``pattern`` contains at least one (its most selective
-    clause), or None when no such condition can be derived (the pattern is always tried)."""
+    clause; folded strings for a case-insensitive pattern, to look for in folded text), or None
+    when no such condition can be derived (the pattern is always tried)."""
     from re import _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
-    clauses = _clauses(list(parsed), bool(pattern.flags & re.IGNORECASE))
+    clauses = _clauses(list(parsed), is_folded(pattern))
     return min(clauses, key=_cost) if clauses else None
 
 
@@ -294,6 +319,8 @@ def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, i
     best: tuple[int, int] | None = None
     for k in parts:
         pat = rule.parts[k][0]
+        if pat.search(text) is None:  # the usual case, cheaper than starting an iterator
+            continue
         for m in pat.finditer(text):
             if best is not None and m.start() >= best[0]:
                 break
@@ -310,48 +337,26 @@ def _pairs(string: str) -> list[str]:
     return [string[i : i + 2] for i in range(len(string) - 1)]
 
 
-class _Prefilter:
-    """Which patterns can match a text, from one pass over its characters and character pairs.
+class _StringIndex:
+    """Strings, each standing for a pattern, looked up through a text's characters and pairs."""
 
-    Every pattern's prefilter clause (strings of which each match contains one) is indexed by
-    one pair of adjacent characters of each string; a text's pairs look the strings up, and only the
-    patterns whose strings occur are run. Patterns without a clause always run. The clauses
-    are derived from the patterns themselves, so the prefilter never changes a result (a test
-    compares it with running every pattern)."""
-
-    def __init__(self, rules: Sequence[CueRule]) -> None:
-        self.rules = tuple(rules)
-        self.always: frozenset[tuple[int, int]] = frozenset()
+    def __init__(self, entries: Sequence[tuple[str, tuple[int, int]]]) -> None:
         short: dict[str, set[tuple[int, int]]] = {}  # a 1- or 2-character string: its key is itself
-        long_strings: list[tuple[str, tuple[int, int]]] = []
-        always: set[tuple[int, int]] = set()
-        for ri, rule in enumerate(self.rules):
-            for pi, (_, clause) in enumerate(rule.parts):
-                if clause is None:
-                    always.add((ri, pi))
-                elif clause:
-                    for string in sorted(clause):
-                        if len(string) <= 2:
-                            short.setdefault(string, set()).add((ri, pi))
-                        else:
-                            long_strings.append((string, (ri, pi)))
+        long_strings = [(string, gid) for string, gid in entries if len(string) > 2]
+        for string, gid in entries:
+            if len(string) <= 2:
+                short.setdefault(string, set()).add(gid)
         # a longer string is filed under the pair of its characters that the fewest strings share,
         # so that common pairs (我们, 已经) do not drag long lists into every message
         shared = Counter(pair for string in {s for s, _ in long_strings} for pair in _pairs(string))
-        longer: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+        self.longer: dict[str, list[tuple[str, tuple[int, int]]]] = {}
         for string, gid in long_strings:
             key = min(_pairs(string), key=lambda pair: shared[pair])
-            longer.setdefault(key, []).append((string, gid))
-        self.always = frozenset(always)
+            self.longer.setdefault(key, []).append((string, gid))
         self.short = {k: frozenset(v) for k, v in short.items()}
-        self.longer = longer
-        self.keys = frozenset(short) | frozenset(longer)
+        self.keys = frozenset(self.short) | frozenset(self.longer)
 
-    def candidates(self, text: str) -> dict[int, list[int]]:
-        """rule index → indices of its patterns worth running on ``text``, both ascending."""
-        keys = set(text)
-        keys.update([text[i : i + 2] for i in range(len(text) - 1)])
-        found: set[tuple[int, int]] = set(self.always)
+    def find(self, text: str, keys: set[str], found: set[tuple[int, int]]) -> None:
         short, longer = self.short, self.longer
         for key in keys & self.keys:
             gids = short.get(key)
@@ -360,6 +365,47 @@ class _Prefilter:
             for string, gid in longer.get(key, ()):
                 if gid not in found and string in text:
                     found.add(gid)
+
+
+def _keys(text: str) -> set[str]:
+    keys = set(text)
+    keys.update([text[i : i + 2] for i in range(len(text) - 1)])
+    return keys
+
+
+class _Prefilter:
+    """Which patterns can match a text, from one pass over its characters and character pairs.
+
+    Every pattern's prefilter clause (strings of which each match contains one) is indexed by
+    one pair of adjacent characters of each string; a text's pairs look the strings up, and
+    only the patterns whose strings occur are run (case-insensitive patterns: their folded
+    strings in the folded text). Patterns without a clause always run. The clauses are derived
+    from the patterns themselves, so the prefilter never changes a result (a test compares it
+    with running every pattern)."""
+
+    def __init__(self, rules: Sequence[CueRule]) -> None:
+        self.rules = tuple(rules)
+        always: set[tuple[int, int]] = set()
+        exact: list[tuple[str, tuple[int, int]]] = []
+        folded: list[tuple[str, tuple[int, int]]] = []
+        for ri, rule in enumerate(self.rules):
+            for pi, (pattern, clause) in enumerate(rule.parts):
+                if clause is None:
+                    always.add((ri, pi))
+                else:
+                    (folded if is_folded(pattern) else exact).extend((string, (ri, pi)) for string in sorted(clause))
+        self.always = frozenset(always)
+        self.exact = _StringIndex(exact)
+        self.folded = _StringIndex(folded)
+
+    def candidates(self, text: str) -> dict[int, list[int]]:
+        """rule index → indices of its patterns worth running on ``text``, both ascending."""
+        keys = _keys(text)
+        found: set[tuple[int, int]] = set(self.always)
+        self.exact.find(text, keys, found)
+        if self.folded.keys:
+            folded = text.translate(FOLD)
+            self.folded.find(folded, keys if folded == text else _keys(folded), found)
         by_rule: dict[int, list[int]] = {}
         for ri, pi in sorted(found):
             if ri in by_rule:
