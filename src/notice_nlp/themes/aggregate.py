@@ -205,13 +205,27 @@ def summarize(rows: Iterable[dict[str, Any]], clusters: list[Cluster], threshold
     return acc.result(clusters, threshold)
 
 
-def _plots(summary: dict[str, Any], out: Path) -> list[Path]:
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend, or None without matplotlib (extra "plots")."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except Exception:  # noqa: BLE001 - plots are optional (extra "plots")
+        return None
+    return plt
+
+
+def preload_plotting() -> None:
+    """Import matplotlib now (~0.7 s) rather than after the last record: a parallel run calls
+    this once its workers are busy, so the import overlaps the analysis."""
+    _pyplot()
+
+
+def _plots(summary: dict[str, Any], out: Path) -> list[Path]:
+    plt = _pyplot()
+    if plt is None:
         return []
     made: list[Path] = []
     counts = summary["theme_counts"]

@@ -241,6 +241,7 @@ def _run_parallel(tasks: Iterable[Task], fh: Any, prog: _Progress, jobs: int) ->
     pending: list[tuple[Task, Future[dict[str, Any]]]] = []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up)
     it = iter(tasks)
+    preloaded = False
     try:
         exhausted = False
         while True:
@@ -253,6 +254,13 @@ def _run_parallel(tasks: Iterable[Task], fh: Any, prog: _Progress, jobs: int) ->
                 pending.append((task, pool.submit(_analyze_task, task)))
             if not pending:
                 break
+            if not preloaded:
+                # the workers exist (forked at the first submit) and have a window of work:
+                # the parent's idle time pays for the plotting import of the aggregate step
+                preloaded = True
+                from notice_nlp.themes.aggregate import preload_plotting
+
+                preload_plotting()
             task, fut = pending.pop(0)
             try:
                 row = fut.result()
