@@ -51,11 +51,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from notice_nlp.resources import load_toml
 from notice_nlp.text.normalize import Normalized
@@ -98,9 +98,8 @@ class Entity:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Cand:
-    """A candidate span in the normalised text."""
+class _Cand(NamedTuple):
+    """A candidate span in the normalised text (a tuple: made by the thousand, cheaply)."""
 
     type: str
     start: int
@@ -129,12 +128,16 @@ def _strip_seps(s: str) -> str:
     return s.replace(" ", "").replace("-", "")
 
 
+_MASK_CHAR = re.compile(f"[{_MASK}]")
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
 def _has_mask(s: str) -> bool:
-    return any(c in _MASK for c in s)
+    return _MASK_CHAR.search(s) is not None
 
 
 def _n_digits(s: str) -> int:
-    return sum(map(s.count, "0123456789"))
+    return len(_ASCII_DIGIT.findall(s))
 
 
 def _before(text: str, pos: int, n: int) -> str:
@@ -257,6 +260,7 @@ class _OrgName:
 
 @dataclass(frozen=True)
 class _OrgSuffix:
+    lead: str
     pattern: re.Pattern[str]
     kind: str
     min_prefix: int
@@ -282,6 +286,8 @@ class _Lists:
     suffixes: tuple[_OrgSuffix, ...]
     stop_chars: frozenset[str]
     invented: tuple[tuple[str, str], ...]  # (name, kind)
+    invented_any: re.Pattern[str]  # finds a name holding any of them
+    suffixes_by_first: dict[str, tuple[_OrgSuffix, ...]]  # by the first character of the lead, in order
 
 
 def _org_names(data: dict[str, Any]) -> dict[str, _OrgName]:
@@ -316,7 +322,7 @@ def _org_suffixes(data: dict[str, Any]) -> tuple[_OrgSuffix, ...]:
     for s in data["org_suffixes"]:
         for lead in s["leads"]:
             out.append(_OrgSuffix(
-                re.compile(re.escape(lead) + s.get("suffix", "")), s["kind"],
+                lead, re.compile(re.escape(lead) + s.get("suffix", "")), s["kind"],
                 int(s.get("min_prefix", 0)), int(s.get("max_prefix", 8)),
                 tuple(s.get("exclude_prefixes", ())), tuple(s.get("exclude_exact", ())), tuple(s.get("flags", ())),
             ))
@@ -325,6 +331,28 @@ def _org_suffixes(data: dict[str, Any]) -> tuple[_OrgSuffix, ...]:
 
 def _alternation(forms: Sequence[str]) -> str:
     return "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+
+
+def _trie(forms: Sequence[str]) -> str:
+    """The same matches as :func:`_alternation` (the longest form at each position), written as
+    a prefix tree so that the regex engine tries each shared prefix once (中国银行|中国工商银行|…
+    → 中国(?:工商银行|银行)). Along the text only one path of the tree can match, and a form's
+    continuation is tried before ending at the form, as longest-first does."""
+    tree: dict[str, dict] = {}
+    for form in forms:
+        node = tree
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        kids = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not kids:
+            return ""
+        body = kids[0] if len(kids) == 1 else "(?:" + "|".join(kids) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(tree)
 
 
 @functools.cache
@@ -346,12 +374,23 @@ def _lists() -> _Lists:
         risky=re.compile(risky),
         tld_pattern=_alternation(data["url_tlds"]),
         org_names=names,
-        org_known=re.compile(_alternation(list(names))),
+        org_known=re.compile(_trie(list(names))),
         org_suffix_any=re.compile("|".join(s.pattern.pattern for s in suffixes)),
         suffixes=suffixes,
         stop_chars=frozenset(data["org_stop_chars"]),
         invented=tuple((n["name"], n["kind"]) for n in data["invented_bodies"]),
+        invented_any=re.compile(_alternation([n["name"] for n in data["invented_bodies"]]) or "(?!)"),
+        suffixes_by_first=_by_first_char(suffixes),
     )
+
+
+def _by_first_char(suffixes: tuple[_OrgSuffix, ...]) -> dict[str, tuple[_OrgSuffix, ...]]:
+    """Suffix patterns grouped by the first character of their lead (a literal), order kept."""
+    groups: dict[str, list[_OrgSuffix]] = {}
+    for suf in suffixes:
+        first = suf.lead[0]
+        groups.setdefault(first, []).append(suf)
+    return {c: tuple(g) for c, g in groups.items()}
 
 
 @dataclass(frozen=True)
@@ -375,7 +414,7 @@ class _Lexicon:
     payee_name_end: str  # regex alternation
     im_id_labels: str  # regex alternation
     police_before: str  # regex alternation
-    tail_keywords: tuple[str, ...]
+    tail_keywords: re.Pattern[str]
     currency_flags: dict[str, str]
     currency_gate: re.Pattern[str]
     currency_signs: str  # regex alternation
@@ -397,9 +436,9 @@ class _Lexicon:
     durations: dict[str, str]  # unit word -> unit code
     duration_end: str  # regex alternation
     duration_within: frozenset[str]
-    duration_gate: tuple[str, ...]  # characters every duration ending holds
+    duration_gate: re.Pattern[str]  # a character every duration ending holds
     overdue_words: str  # regex alternation
-    overdue_gate: tuple[str, ...]
+    overdue_gate: re.Pattern[str]
     overdue_linkers: str  # regex alternation
     overdue_units: dict[str, str]  # unit word -> value key
 
@@ -437,7 +476,7 @@ def _lex() -> _Lexicon:
         payee_name_end=_words(ctx["payee_name_end"]),
         im_id_labels=_words(ctx["im_id_labels"]),
         police_before=_words(ctx["police_before"]),
-        tail_keywords=tuple(ctx["tail_keywords"]),
+        tail_keywords=re.compile(_words(ctx["tail_keywords"])),
         currency_flags=dict(cur["flags"]),
         currency_gate=re.compile(_words(cur["gate"])),
         currency_signs=_words(cur["signs"]),
@@ -459,9 +498,9 @@ def _lex() -> _Lexicon:
         durations=dict(dates["duration_units"]),
         duration_end=_words(dur_end),
         duration_within=frozenset(dates["duration_within"]),
-        duration_gate=tuple(sorted({w[-1] for w in dur_end})),
+        duration_gate=re.compile("[" + "".join(re.escape(w[-1]) for w in dur_end) + "]"),
         overdue_words=_words(dates["overdue_words"]),
-        overdue_gate=tuple(dates["overdue_words"]),
+        overdue_gate=re.compile(_words(dates["overdue_words"])),
         overdue_linkers=_words(dates["overdue_linkers"]),
         overdue_units=dict(dates["overdue_units"]),
     )
@@ -535,8 +574,10 @@ def _patterns() -> _Patterns:
     tlds = _lists().tld_pattern
     lex = _lex()
     amount_tail = _amount_tail(lex.units)
-    week = _words([*lex.this_week, *lex.next_week])
     weekday = "".join(re.escape(c) for c in lex.weekdays)
+    # one alternative per week word: alternatives that all start with a literal let the regex
+    # engine skip ahead to their first characters
+    week = "|".join(f"{re.escape(w)}[{weekday}]" for w in [*lex.this_week, *lex.next_week])
     label = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
     return _Patterns(
         mobile=re.compile(
@@ -585,7 +626,7 @@ def _patterns() -> _Patterns:
             r"[0-9](?<![0-9A-Za-z./\-][\s\S])(?P<m2>[0-9]?)(?P<sep>[/\-])(?P<d>[0-9]{1,2})(?![0-9/.%\-])"
         ),
         date_relative=re.compile(
-            rf"(?P<w>{_words(list(lex.rel_days))}|(?:{week})[{weekday}]"
+            rf"(?P<w>{_words(list(lex.rel_days))}|{week}"
             rf"|{re.escape(lex.bare_week)}[{weekday}](?={lex.bare_week_before}))"
             rf"(?:[ ]?(?P<tod>{lex.times_of_day})?[ ]?{_HOUR})?(?P<b>{lex.rel_end})?"
         ),
@@ -599,15 +640,15 @@ def _patterns() -> _Patterns:
         ),
         card=re.compile(rf"[3-69]{_F}[0-9]{{3}}(?:[ \-]?[0-9]{{4}}){{3}}(?:[0-9]{{1,3}}|[ \-][0-9]{{3}})?(?![0-9A-Za-z])"),
         card_masked=re.compile(rf"[3-69]{_F}[0-9]{{3,5}}(?:[ \-]?[{_MASK}]{{2,}}){{1,4}}[ \-]?[0-9]{{4}}(?![0-9A-Za-z*])"),
-        card_tail=re.compile(rf"(?:{_words(lex.tail_keywords)})(?:为|是)?[:：]?[ ]?(?P<tail>[0-9xX*]{{4}})(?![0-9A-Za-z])"),
+        card_tail=re.compile(rf"(?:{lex.tail_keywords.pattern})(?:为|是)?[:：]?[ ]?(?P<tail>[0-9xX*]{{4}})(?![0-9A-Za-z])"),
         person_id=re.compile(
             rf"[1-9]{_F}[0-9]{{5}}(?:19|20)[0-9]{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{{3}}[0-9Xx](?![0-9A-Za-z])"
         ),
         person_id_masked=re.compile(rf"[1-9]{_F}[0-9]{{1,5}}[{_MASK}]{{6,14}}[0-9]{{0,4}}[0-9Xx*](?![0-9A-Za-z*])"),
-        pay_keyword=re.compile(_alternation(list(lex.payment))),
+        pay_keyword=re.compile(_trie(list(lex.payment))),
         pay_alipay_tail=re.compile(rf"[ ]?(?:[:：]|是|为)[ ]?(?P<h>{_HANDLE})"),
         pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_payee_name(lex.payee_name_end)})"),
-        im_keyword=re.compile(_alternation(list(lex.im))),
+        im_keyword=re.compile(_trie(list(lex.im))),
         im_tail=re.compile(
             rf"(?:{lex.im_id_labels})?[ ]?(?:[:：=]|是|为)?[ ]?(?P<id>@?[A-Za-z0-9+][A-Za-z0-9_.\-]{{3,29}})(?![A-Za-z0-9_])"
         ),
@@ -625,23 +666,30 @@ def _patterns() -> _Patterns:
     )
 
 
-@dataclass(frozen=True, slots=True)
 class _Ctx:
     """The normalised text plus cheap facts that let recognisers skip work."""
 
-    text: str
-    longest_run: int  # longest run of ASCII digits
-    n_digits: int
-    masked: bool  # holds a mask character next to a digit
+    __slots__ = ("text", "longest_run", "n_digits", "masked")
+
+    def __init__(self, text: str, longest_run: int, n_digits: int, masked: bool) -> None:
+        self.text = text
+        self.longest_run = longest_run  # longest run of ASCII digits
+        self.n_digits = n_digits
+        self.masked = masked  # holds a mask character next to a digit
 
     @classmethod
     def of(cls, text: str) -> _Ctx:
         runs = _DIGIT_RUN.findall(text)
-        return cls(text, max(map(len, runs), default=0), sum(map(len, runs)), bool(runs) and _MASKED.search(text) is not None)
+        if not runs:
+            return cls(text, 0, 0, False)
+        return cls(text, len(max(runs, key=len)), sum(map(len, runs)), _MASKED.search(text) is not None)
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
-_MASKED = re.compile(rf"[0-9][ \-]?[{_MASK}]|[{_MASK}][ \-]?[0-9]")
+# a digit and a mask character side by side, either way round, maybe with a space or hyphen
+# between ("[0-9][ -]?[M]|[M][ -]?[0-9]" written to start with one class, so the engine skips
+# ahead); only ever searched, so any match will do
+_MASKED = re.compile(rf"[0-9{_MASK}](?:(?<=[0-9])[ \-]?[{_MASK}]|(?<=[{_MASK}])[ \-]?[0-9])")
 
 
 # --------------------------------------------------------------------------- phones
@@ -649,7 +697,7 @@ _MASKED = re.compile(rf"[0-9][ \-]?[{_MASK}]|[{_MASK}][ \-]?[0-9]")
 _CC_PREFIX = re.compile(r"^(?:\+|00) ?86[ \-]?")
 
 
-def _find_phone_mobile(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_phone_mobile(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.longest_run < 3:
         return
     for m in _patterns().mobile.finditer(ctx.text):
@@ -660,19 +708,19 @@ def _find_phone_mobile(ctx: _Ctx) -> Iterator[_Cand]:
         flags = ("masked",) if _has_mask(num) else ()
         if len(num) != len(_strip_seps(raw)):
             flags += ("cn_prefix",)
-        yield _Cand("phone_mobile", m.start(), m.end(), num, flags)
+        out.append(_Cand("phone_mobile", m.start(), m.end(), num, flags))
 
 
-def _find_phone_intl(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_phone_intl(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 7 or ("+" not in ctx.text and "00" not in ctx.text):
         return
     for m in _patterns().intl.finditer(ctx.text):
         num = _strip_seps(m.group("num"))
         flags = ("international", "masked") if _has_mask(num) else ("international",)
-        yield _Cand("phone_intl", m.start(), m.end(), "+" + num, flags)
+        out.append(_Cand("phone_intl", m.start(), m.end(), "+" + num, flags))
 
 
-def _find_phone_landline(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_phone_landline(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 9 or "0" not in ctx.text:
         return
     for m in _patterns().landline.finditer(ctx.text):
@@ -681,10 +729,10 @@ def _find_phone_landline(ctx: _Ctx) -> Iterator[_Cand]:
         if m.group("ext"):
             value += f"转{m.group('ext')}"
             flags = ("extension",)
-        yield _Cand("phone_landline", m.start(), m.end(), value, flags)
+        out.append(_Cand("phone_landline", m.start(), m.end(), value, flags))
 
 
-def _find_phone_400_800(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_phone_400_800(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 6 or ("400" not in ctx.text and "800" not in ctx.text):
         return
     for m in _patterns().hotline.finditer(ctx.text):
@@ -692,7 +740,7 @@ def _find_phone_400_800(ctx: _Ctx) -> Iterator[_Cand]:
         flags = ("masked",) if _has_mask(num) else ()
         if m.group("ext"):
             flags += ("extension",)
-        yield _Cand("phone_400_800", m.start(), m.end(), num, flags)
+        out.append(_Cand("phone_400_800", m.start(), m.end(), num, flags))
 
 
 # --------------------------------------------------------------------------- short codes
@@ -727,7 +775,7 @@ def _short_code_cand(text: str, start: int, code_start: int, end: int, code: str
     return _Cand("short_code", start, end, code, flags)
 
 
-def _find_short_code(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_short_code(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.longest_run < 3:
         return
     text = ctx.text
@@ -739,11 +787,11 @@ def _find_short_code(ctx: _Ctx) -> Iterator[_Cand]:
             code = text[m.start()] + (m.group("c1") or m.group("c9"))
             cand = _short_code_cand(text, m.start(), m.start(), m.end(), code)
         if cand is not None:
-            yield cand
+            out.append(cand)
     if "110" in text:
         for m in pats.police.finditer(text):
             kind, official = _short_code_kind("110")
-            yield _Cand("short_code", m.start("code"), m.end("code"), "110", ("official", kind) if official else (kind,))
+            out.append(_Cand("short_code", m.start("code"), m.end("code"), "110", ("official", kind) if official else (kind,)))
 
 
 # --------------------------------------------------------------------------- links
@@ -789,7 +837,7 @@ def _scheme_url(m: re.Match[str]) -> _Cand | None:
     return _url_cand(m.start(), url, host, extra) if host else None
 
 
-def _find_url(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_url(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if "." not in text:
         return
@@ -797,15 +845,15 @@ def _find_url(ctx: _Ctx) -> Iterator[_Cand]:
     if "://" in text:
         for m in pats.url_scheme.finditer(text):
             if (cand := _scheme_url(m)) is not None:
-                yield cand
+                out.append(cand)
     for m in pats.url_bare.finditer(text):
         host = text[m.start() : m.start("rest")]
-        yield _url_cand(m.start(), host + _trim_url(m.group("rest")), host)
+        out.append(_url_cand(m.start(), host + _trim_url(m.group("rest")), host))
     if pats.url_ipish.search(text):
         for m in pats.url_ip.finditer(text):
             rest = _trim_url(m.group("rest"))
             if rest:  # a bare dotted quad may be a version number
-                yield _url_cand(m.start(), m.group("host") + rest, m.group("host"))
+                out.append(_url_cand(m.start(), m.group("host") + rest, m.group("host")))
 
 
 # --------------------------------------------------------------------------- amounts
@@ -838,20 +886,20 @@ def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | N
     return _Cand("amount", m.start(), m.end(), value, _amount_flags(m, flags, cur))
 
 
-def _find_amount_arabic(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
     if not ctx.n_digits:
         return
     pats = _patterns()
     if _lex().currency_gate.search(ctx.text):
         for m in pats.amount_cur.finditer(ctx.text):
             if (cand := _arabic_amount(ctx, m, m.group("num"), m.group("cur"))) is not None:
-                yield cand
+                out.append(cand)
     for m in pats.amount_arabic.finditer(ctx.text):
         if (cand := _arabic_amount(ctx, m, ctx.text[m.start() : m.end("rest")], "")) is not None:
-            yield cand
+            out.append(cand)
 
 
-def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_amount_cn(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     if not pats.amount_cn_gate.search(text):
@@ -869,7 +917,7 @@ def _find_amount_cn(ctx: _Ctx) -> Iterator[_Cand]:
         if d is None:
             continue
         start = text.rindex(cur, 0, m.start()) if cur else m.start()
-        yield _Cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur))
+        out.append(_Cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur)))
 
 
 # --------------------------------------------------------------------------- dates and deadlines
@@ -926,7 +974,7 @@ def _date_cand(ctx: _Ctx, m: re.Match[str], year: int | None, month: int, day: s
     return _Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(ctx.text, m.end()))
 
 
-def _find_dates_absolute(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_dates_absolute(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if not ctx.n_digits:
         return
@@ -941,7 +989,7 @@ def _find_dates_absolute(ctx: _Ctx) -> Iterator[_Cand]:
     if "月" in text:
         found += [_date_cand(ctx, m, None, int(text[m.start() : m.end("m2")]), m.group("d"))
                   for m in pats.date_md.finditer(text)]
-    yield from (c for c in found if c is not None)
+    out.extend(c for c in found if c is not None)
 
 
 def _slash_date_ok(text: str, m: re.Match[str], mo: str, d: str) -> bool:
@@ -957,7 +1005,7 @@ def _slash_date_ok(text: str, m: re.Match[str], mo: str, d: str) -> bool:
     return context or (len(mo) == 2 and len(d) == 2) or (len(d) == 2 and not mo.startswith("0"))
 
 
-def _find_dates_slash(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_dates_slash(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if not ctx.n_digits or ("/" not in text and "-" not in text):
         return
@@ -965,10 +1013,10 @@ def _find_dates_slash(ctx: _Ctx) -> Iterator[_Cand]:
         mo, d = text[m.start() : m.end("m2")], m.group("d")
         if _slash_date_ok(text, m, mo, d):
             value = {"month_day": f"{int(mo):02d}-{int(d):02d}"}
-            yield _Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(text, m.end()))
+            out.append(_Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(text, m.end())))
 
 
-def _find_dates_relative(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     lex = _lex()
@@ -982,26 +1030,26 @@ def _find_dates_relative(ctx: _Ctx) -> Iterator[_Cand]:
             value["time"] = t
         b = m.group("b") or ""
         flags = ("within",) if b in lex.rel_within else ("deadline",) if b else _deadline_flags(text, m.end())
-        yield _Cand("date_deadline", m.start(), m.end(), value, flags)
-    if any(c in text for c in lex.duration_gate):
+        out.append(_Cand("date_deadline", m.start(), m.end(), value, flags))
+    if lex.duration_gate.search(text):
         for m in pats.date_duration.finditer(text):
             n = _small_number(text[m.start() : m.start("u")].strip())
             if n is None or n <= 0:
                 continue
             unit = lex.durations[m.group("u")]
             flags = ("within",) if m.group("w") in lex.duration_within else ("after",)
-            yield _Cand("date_deadline", m.start(), m.end(), {"relative": f"{_fmt_decimal(n)}{unit}"}, flags)
-    if any(w in text for w in lex.overdue_gate):
+            out.append(_Cand("date_deadline", m.start(), m.end(), {"relative": f"{_fmt_decimal(n)}{unit}"}, flags))
+    if lex.overdue_gate.search(text):
         for m in pats.date_overdue.finditer(text):
             n = parse_number(m.group("n"))
             if n is None:
                 continue
-            yield _Cand("date_deadline", m.start(), m.end(), {lex.overdue_units[m.group("u")]: int(n)}, ("overdue",))
+            out.append(_Cand("date_deadline", m.start(), m.end(), {lex.overdue_units[m.group("u")]: int(n)}, ("overdue",)))
 
 
 # --------------------------------------------------------------------------- bank accounts & IDs
 
-def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     if ctx.n_digits >= 16 and ctx.longest_run >= 4:
@@ -1012,7 +1060,7 @@ def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
             flags = ("luhn_ok",) if luhn_ok(digits) else ()
             if digits.startswith("62"):
                 flags += ("unionpay",)
-            yield _Cand("bank_account", m.start(), m.end(), digits, flags)
+            out.append(_Cand("bank_account", m.start(), m.end(), digits, flags))
     if ctx.masked:
         for m in pats.card_masked.finditer(text):
             num = _strip_seps(m.group())
@@ -1020,17 +1068,17 @@ def _find_bank_account(ctx: _Ctx) -> Iterator[_Cand]:
                 continue  # 4008**1234 is a hotline, not a card
             if len(num) == 18 and not num.startswith(("62", "9")):
                 continue  # an 18-character masked number is an ID number (person_id)
-            yield _Cand("bank_account", m.start(), m.end(), num, ("masked",))
-    if any(k in text for k in _lex().tail_keywords):
+            out.append(_Cand("bank_account", m.start(), m.end(), num, ("masked",)))
+    if _lex().tail_keywords.search(text):
         for m in pats.card_tail.finditer(text):
             if _lex().phone_tail_before.search(_before(text, m.start(), 4)):
                 continue
             tail = m.group("tail")
             flags = ("tail", "masked") if _has_mask(tail) else ("tail",)
-            yield _Cand("bank_account", m.start("tail"), m.end("tail"), tail, flags)
+            out.append(_Cand("bank_account", m.start("tail"), m.end("tail"), tail, flags))
 
 
-def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     if ctx.longest_run >= 17:
@@ -1042,7 +1090,7 @@ def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
                 flags = ()
             else:
                 continue  # 18 digits that fail the check: maybe a card number
-            yield _Cand("person_id", m.start(), m.end(), redact_id(pid), flags)
+            out.append(_Cand("person_id", m.start(), m.end(), redact_id(pid), flags))
     if ctx.masked:
         for m in pats.person_id_masked.finditer(text):
             pid = m.group()
@@ -1050,7 +1098,7 @@ def _find_person_id(ctx: _Ctx) -> Iterator[_Cand]:
                 continue
             if pid.startswith(("62", "9")) and not _lex().id_context.search(_before(text, m.start(), 12)):
                 continue
-            yield _Cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",))
+            out.append(_Cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",)))
 
 
 # --------------------------------------------------------------------------- handles and contacts
@@ -1071,11 +1119,11 @@ def _payment_cand(text: str, m: re.Match[str], kind: str) -> _Cand | None:
     return _Cand("payment_handle", m.start(), m.end(), kw, (kind,))
 
 
-def _find_payment_handle(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_payment_handle(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     for m in _patterns().pay_keyword.finditer(text):
         if (cand := _payment_cand(text, m, _lex().payment[m.group()])) is not None:
-            yield cand
+            out.append(cand)
 
 
 def _im_id_ok(platform: str, ident: str) -> bool:
@@ -1087,7 +1135,7 @@ def _im_id_ok(platform: str, ident: str) -> bool:
     return len(bare) >= 3
 
 
-def _find_contact_im(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     for m in pats.im_keyword.finditer(text):
@@ -1101,7 +1149,7 @@ def _find_contact_im(ctx: _Ctx) -> Iterator[_Cand]:
         flags = ("qq", "group") if platform == "qq_group" else (platform,)
         ident = tail.group("id").rstrip(".-")
         if _im_id_ok(flags[0], ident):
-            yield _Cand("contact_im", tail.start("id"), tail.start("id") + len(ident), ident, flags)
+            out.append(_Cand("contact_im", tail.start("id"), tail.start("id") + len(ident), ident, flags))
 
 
 # --------------------------------------------------------------------------- organisations
@@ -1141,28 +1189,40 @@ def _excluded(prefix: str, suf: _OrgSuffix) -> bool:
 
 def _org_cand(text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]) -> _Cand:
     name = text[start:end]
-    for inv, inv_kind in _lists().invented:
-        if inv in name and "invented_body" not in flags:
-            flags, kind = flags + ("invented_body",), inv_kind
+    lists = _lists()
+    if "invented_body" not in flags and lists.invented_any.search(name):
+        inv_kind = next(k for inv, k in lists.invented if inv in name)  # the first listed one
+        flags, kind = flags + ("invented_body",), inv_kind
     return _Cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
 
 
 def _which_suffix(text: str, m: re.Match[str]) -> _OrgSuffix:
+    """The first listed suffix pattern that makes this match (only those whose lead starts
+    with the matched character can)."""
+    lists = _lists()
     return next(
-        (s for s in _lists().suffixes if (sm := s.pattern.match(text, m.start())) and sm.end() == m.end()),
-        _lists().suffixes[0],
+        (
+            s
+            for s in lists.suffixes_by_first.get(text[m.start()], ())
+            if (sm := s.pattern.match(text, m.start())) and sm.end() == m.end()
+        ),
+        lists.suffixes[0],
     )
 
 
-def _generic_org(text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], floor: int) -> _Cand | None:
-    """A generic "XX银行 / XX人民法院 …" name: suffix plus the Han characters before it."""
+def _generic_org(text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], known_starts: list[int], floor: int) -> _Cand | None:
+    """A generic "XX银行 / XX人民法院 …" name: suffix plus the Han characters before it.
+
+    ``known`` holds the known names found, sorted and disjoint (``known_starts`` their starts),
+    so only the last one starting at or before the match can hold it or run into it."""
     s, e = m.start(), m.end()
-    if any(ks <= s and e <= ke for ks, ke, _ in known):
+    i = bisect.bisect_right(known_starts, s) - 1
+    if i >= 0 and e <= known[i][1]:
         return None  # part of a known name
     suf = _which_suffix(text, m)
-    anchor = next(((ks, ke, spec) for ks, ke, spec in known if ks < s <= ke <= e), None)
-    if anchor is not None:  # 招联消费金融 + 有限公司
-        ks, ke, spec = anchor
+    i = bisect.bisect_left(known_starts, s) - 1
+    if i >= 0 and s <= known[i][1] <= e:  # 招联消费金融 + 有限公司
+        ks, ke, spec = known[i]
         return _org_cand(text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags)
     j = _walk_left(text, s, suf.max_prefix, _lists().stop_chars, floor)
     prefix = text[j:s]
@@ -1171,57 +1231,61 @@ def _generic_org(text: str, m: re.Match[str], known: list[tuple[int, int, _OrgNa
     return _org_cand(text, j, e, suf.kind, text[j:e], suf.flags)
 
 
-def _find_org_claimed(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     lists = _lists()
     known = _known_orgs(text)
     for s, e, spec in known:
-        yield _org_cand(text, s, e, spec.kind, spec.canonical, spec.flags)
+        out.append(_org_cand(text, s, e, spec.kind, spec.canonical, spec.flags))
     matches = list(lists.org_suffix_any.finditer(text))
     if not matches:
         return
+    known_starts = [ks for ks, _, _ in known]
     barriers = sorted({ke for _, ke, _ in known} | {m.end() for m in matches})
     for m in matches:
-        floor = max((b for b in barriers if b <= m.start()), default=0)
-        if (cand := _generic_org(text, m, known, floor)) is not None:
-            yield cand
+        i = bisect.bisect_right(barriers, m.start())  # the last barrier at or before the match
+        floor = barriers[i - 1] if i else 0
+        if (cand := _generic_org(text, m, known, known_starts, floor)) is not None:
+            out.append(cand)
 
 
 # --------------------------------------------------------------------------- tags and case numbers
 
-def _find_sender_tag(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_sender_tag(ctx: _Ctx, out: list[_Cand]) -> None:
     if "【" not in ctx.text:
         return
     pats = _patterns()
     first = pats.sender_start.search(ctx.text)
     last = pats.sender_end.search(ctx.text)
     if first and last and first.start("tag") == last.start("tag"):
-        yield _Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start", "end"))
+        out.append(_Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start", "end")))
         return
     if first:
-        yield _Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start",))
+        out.append(_Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start",)))
     if last:
-        yield _Cand("sender_tag", last.start("tag"), last.end("tag"), last.group("name").strip(), ("end",))
+        out.append(_Cand("sender_tag", last.start("tag"), last.end("tag"), last.group("name").strip(), ("end",)))
 
 
-def _find_case_number(ctx: _Ctx) -> Iterator[_Cand]:
+def _find_case_number(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if "号" not in text:
         return
     pats = _patterns()
     for m in pats.case_court.finditer(text):
-        yield _Cand("case_number", m.start(), m.end(), m.group(), ("court_format",))
+        out.append(_Cand("case_number", m.start(), m.end(), m.group(), ("court_format",)))
     for m in pats.case_keyword.finditer(text):
         if pats.case_court.match(text, m.end()):
             continue
         idm = pats.case_id.match(text, m.end())
         if idm:
-            yield _Cand("case_number", idm.start(), idm.end(), idm.group(), ("nonstandard",))
+            out.append(_Cand("case_number", idm.start(), idm.end(), idm.group(), ("nonstandard",)))
 
 
 # --------------------------------------------------------------------------- driver
 
-_RECOGNISERS: tuple[Callable[[_Ctx], Iterator[_Cand]], ...] = (
+# Each recogniser appends its candidates to ``out`` (plain calls: a generator per recogniser
+# cost more than most of them do on a text where they find nothing).
+_RECOGNISERS: tuple[Callable[[_Ctx, list[_Cand]], None], ...] = (
     _find_url,
     _find_case_number,
     _find_person_id,
@@ -1285,7 +1349,7 @@ def find_entities(norm: Normalized) -> list[Entity]:
     ctx = _Ctx.of(text)
     cands: list[_Cand] = []
     for recogniser in _RECOGNISERS:
-        cands.extend(recogniser(ctx))
+        recogniser(ctx, cands)
     out: list[Entity] = []
     original = norm.original
     for c in _resolve(cands):
