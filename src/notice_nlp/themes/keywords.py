@@ -56,27 +56,38 @@ def _idf() -> tuple[dict[str, float], float]:
     return table, default
 
 
+def _is_candidate(word: str, stop: frozenset[str]) -> bool:
+    # isascii() first: a cheap way to drop Latin words and numbers before the regex
+    return len(word) >= 2 and not word.isascii() and _HAN.search(word) is not None and word not in stop
+
+
 def candidate_words(folded_text: str) -> list[str]:
     """Keyword candidates of a normalised, folded text, in order (with repeats)."""
     from notice_nlp.text.segment import cut
 
     stop = stopwords()
-    # isascii() first: a cheap way to drop Latin words and numbers before the regex
-    return [w for w in cut(folded_text) if len(w) >= 2 and not w.isascii() and _HAN.search(w) and w not in stop]
+    return [w for w in cut(folded_text) if _is_candidate(w, stop)]
+
+
+def _candidate_counts(folded_text: str) -> dict[str, int]:
+    """Occurrences of each keyword candidate, in order of first occurrence (each distinct word
+    is tested once, not each token)."""
+    from notice_nlp.text.segment import cut
+
+    stop = stopwords()
+    return {w: n for w, n in Counter(cut(folded_text)).items() if _is_candidate(w, stop)}
 
 
 def keywords(folded_text: str, k: int = TOP_K) -> list[Keyword]:
-    """Top ``k`` TF-IDF terms of a normalised, folded text."""
-    words = candidate_words(folded_text)
-    if not words:
+    """Top ``k`` TF-IDF terms of a normalised, folded text (ties: the earlier word first)."""
+    tf = _candidate_counts(folded_text)
+    if not tf:
         return []
-    tf = Counter(words)
     total = sum(tf.values())
     idf, default = _idf()
-    scored = [(w, (n / total) * idf.get(w, default)) for w, n in tf.items()]
-    first = {w: i for i, w in reversed(list(enumerate(words)))}
-    scored.sort(key=lambda ws: (-ws[1], first[ws[0]]))
-    return [Keyword(w, round(s, 5)) for w, s in scored[:k]]
+    scored = [(w, (n / total) * idf.get(w, default), first) for first, (w, n) in enumerate(tf.items())]
+    scored.sort(key=lambda wsf: (-wsf[1], wsf[2]))
+    return [Keyword(w, round(s, 5)) for w, s, _ in scored[:k]]
 
 
 def fit_idf(texts: Iterable[str]) -> dict[str, Any]:
