@@ -2,7 +2,8 @@
 
 - the clause finder (bisect over clause ends) against the character-by-character walk it
   replaced;
-- the MinHash shingles (built in C) against the per-shingle loop they replaced.
+- the MinHash shingles (built in C) against the per-shingle loop they replaced, and the
+  signature against the plain ``(a * x + b) % prime`` formula and hex formatting.
 """
 
 from __future__ import annotations
@@ -81,3 +82,20 @@ def test_shingles_equal_the_loop(text: str) -> None:
 def test_shingles_equal_the_loop_on_the_corpus(corpus_texts: list[str]) -> None:
     for text in corpus_texts:
         assert set(fp._shingles(text)) == _shingles_loop(text)
+
+
+def _fingerprint_formula(text: str) -> str:
+    import numpy as np
+
+    hashes = sorted(_shingles_loop(text))
+    if not hashes:
+        return "f" * 8 * fp.NUM_PERM
+    a, b = fp._perms()
+    x = np.asarray(hashes, dtype=np.uint64)
+    mins = ((a[:, None] * x[None, :] + b[:, None]) % np.uint64(fp._PRIME)).min(axis=1)
+    return "".join(f"{int(v) & 0xFFFFFFFF:08x}" for v in mins)
+
+
+def test_fingerprint_equals_the_formula(corpus_texts: list[str]) -> None:
+    for text in [*corpus_texts[:12], "", "ab", "逾期"]:
+        assert fp.fingerprint(text) == _fingerprint_formula(text)
