@@ -19,6 +19,7 @@ import bisect
 import functools
 import operator
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -205,7 +206,7 @@ def _to_page(norm: Normalized, folded: Folded, start: int, end: int) -> tuple[in
 
 def _markers(text: str) -> frozenset[str]:
     cues = section_cues()
-    return frozenset(k for k, pat in cues.markers.items() if pat.search(text))
+    return frozenset([k for k, pat in cues.markers.items() if pat.search(text)])
 
 
 def _sentence_contexts(page: Page, norm: Normalized, folded: Folded, roles: Sequence[str | None]) -> list[SentenceCtx]:
@@ -317,6 +318,24 @@ def _cue_table() -> tuple[tuple[Theme, Cue, frozenset[str]], ...]:
     return tuple((theme, cue, _needed_grams(cue.literal)) for theme in themes() for cue in theme.cues)
 
 
+@functools.cache
+def _cue_index() -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
+    """Positions in :func:`_cue_table` of the regex cues, and of the phrase cues by one key
+    character pair each (the pair fewest cues share, e.g. 多头 rather than 借贷): an article
+    can hold a phrase cue only if it holds the cue's key pair."""
+    table = _cue_table()
+    shared = Counter(g for _, _, needed in table for g in needed)
+    always: list[int] = []
+    by_key: dict[str, list[int]] = {}
+    for i, (_, _, needed) in enumerate(table):
+        if not needed:
+            always.append(i)
+        else:
+            key = min(sorted(needed), key=shared.__getitem__)
+            by_key.setdefault(key, []).append(i)
+    return tuple(always), {k: tuple(v) for k, v in by_key.items()}
+
+
 def _needed_grams(literal: str | None) -> frozenset[str]:
     if not literal:
         return frozenset()
@@ -337,8 +356,15 @@ def _collect_hits(text: str, sents: list[SentenceCtx]) -> list[_Hit]:
     starts = [s.start for s in sents]
     clause_ends = _clause_ends(text)
     grams = _bigrams(text)
+    table = _cue_table()
+    always, by_key = _cue_index()
+    candidates = list(always)
+    for key in grams.intersection(by_key):
+        candidates.extend(by_key[key])
+    candidates.sort()  # rule order, as without the index
     hits: list[_Hit] = []
-    for theme, cue, needed in _cue_table():
+    for idx in candidates:
+        theme, cue, needed = table[idx]
         if needed and not grams.issuperset(needed):
             continue  # most cues of the taxonomy are absent from a given article
         for m in cue.pattern.finditer(text):
