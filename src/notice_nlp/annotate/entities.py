@@ -274,10 +274,10 @@ class _OrgSuffix:
 class _Lists:
     short_codes: dict[str, str]  # code -> kind
     prefix_kinds: tuple[tuple[str, str], ...]
-    official: tuple[str, ...]  # suffixes
+    official: frozenset[str]  # suffixes
     official_hosts: frozenset[str]  # exact hosts
-    unofficial: tuple[str, ...]  # hosts never official (nor their subdomains)
-    shorteners: tuple[str, ...]
+    unofficial: frozenset[str]  # hosts never official (nor their subdomains)
+    shorteners: frozenset[str]
     risky: re.Pattern[str]
     tld_pattern: str
     org_names: dict[str, _OrgName]
@@ -367,10 +367,10 @@ def _lists() -> _Lists:
     return _Lists(
         short_codes={c["code"]: c["kind"] for c in data["short_codes"]},
         prefix_kinds=tuple(sorted(((p["prefix"], p["kind"]) for p in data["short_code_prefix_kinds"]), key=lambda p: -len(p[0]))),
-        official=tuple(d["suffix"].lower() for d in data["official_domains"]),
+        official=frozenset(d["suffix"].lower() for d in data["official_domains"]),
         official_hosts=frozenset(d["host"].lower() for d in data.get("official_hosts", ())),
-        unofficial=tuple(d["host"].lower() for d in data.get("unofficial_hosts", ())),
-        shorteners=tuple(d["domain"].lower() for d in data["shorteners"]),
+        unofficial=frozenset(d["host"].lower() for d in data.get("unofficial_hosts", ())),
+        shorteners=frozenset(d["domain"].lower() for d in data["shorteners"]),
         risky=re.compile(risky),
         tld_pattern=_alternation(data["url_tlds"]),
         org_names=names,
@@ -799,9 +799,12 @@ def _find_short_code(ctx: _Ctx, out: list[_Cand]) -> None:
 def _url_flags(host: str, url: str) -> tuple[str, ...]:
     lists = _lists()
     flags: list[str] = []
+    # a host is under a domain when it is the domain or ends with "." + domain: when the domain
+    # is the host itself or what follows one of its dots
+    tails = {host, *(host[i + 1 :] for i, c in enumerate(host) if c == ".")}
 
-    def under(suffixes: tuple[str, ...]) -> bool:
-        return any(host == s or host.endswith("." + s) for s in suffixes)
+    def under(domains: frozenset[str]) -> bool:
+        return not domains.isdisjoint(tails)
 
     official = (under(lists.official) or host in lists.official_hosts) and not under(lists.unofficial)
     if official:
@@ -1352,8 +1355,13 @@ def find_entities(norm: Normalized) -> list[Entity]:
         recogniser(ctx, cands)
     out: list[Entity] = []
     original = norm.original
-    for c in _resolve(cands):
-        s, e = norm.to_original(c.start, c.end)
+    # no step moved a position: a span of the text is the same span of the original
+    mapped = norm.to_original if norm._maps else None
+    for c in _resolve(cands) if len(cands) > 1 else cands:
+        if c.end <= c.start:
+            continue
+        s, e = mapped(c.start, c.end) if mapped else (c.start, c.end)
         out.append(Entity(c.type, original[s:e], s, e, c.value, c.flags, c.start, c.end))
-    out.sort(key=lambda x: (x.start, -x.end, _PRIORITY[x.type]))
+    if len(out) > 1:
+        out.sort(key=lambda x: (x.start, -x.end, _PRIORITY[x.type]))
     return out
