@@ -99,3 +99,18 @@ def _fingerprint_formula(text: str) -> str:
 def test_fingerprint_equals_the_formula(corpus_texts: list[str]) -> None:
     for text in [*corpus_texts[:12], "", "ab", "逾期"]:
         assert fp.fingerprint(text) == _fingerprint_formula(text)
+
+
+def test_pair_similarities_equal_the_per_pair_function() -> None:
+    from notice_nlp.themes.aggregate import _similarities
+
+    rnd = random.Random(9)
+    base = [rnd.getrandbits(32) for _ in range(fp.NUM_PERM)]
+    fps = []
+    for _ in range(40):  # near-duplicates of one signature and unrelated ones
+        vals = [v if rnd.random() < rnd.choice((0.2, 0.6, 0.95)) else rnd.getrandbits(32) for v in base]
+        fps.append("".join(f"{v:08x}" for v in vals))
+    pairs = [(i, j) for i in range(len(fps)) for j in range(i + 1, len(fps))]
+    assert _similarities(fps, pairs) == [fp.similarity(fps[i], fps[j]) for i, j in pairs]
+    assert _similarities([*fps, "abc"], [(0, 40)]) is None  # odd fingerprint: per-pair fallback
+    assert _similarities(fps, []) == []

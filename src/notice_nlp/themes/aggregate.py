@@ -105,8 +105,10 @@ def _clusters(docs: Sequence[tuple[str, str]], threshold: float) -> list[Cluster
 
     pairs: list[tuple[int, int, float]] = []
     candidates = lsh_candidates(fps) if len(docs) > 200 else {(i, j) for i in range(len(docs)) for j in range(i + 1, len(docs))}
-    for i, j in sorted(candidates):
-        s = similarity(fps[i], fps[j])
+    ordered = sorted(candidates)
+    sims = _similarities(fps, ordered)
+    for k, (i, j) in enumerate(ordered):
+        s = sims[k] if sims is not None else similarity(fps[i], fps[j])
         if s >= threshold:
             pairs.append((i, j, s))
             parent[find(i)] = find(j)
@@ -114,6 +116,34 @@ def _clusters(docs: Sequence[tuple[str, str]], threshold: float) -> list[Cluster
     for i, j, s in pairs:
         clusters.setdefault(find(i), []).append((docs[i][0], docs[j][0], round(s, 4)))
     return sorted(clusters.values(), key=lambda c: (-len(c), c[0][0]))
+
+
+_PAIR_CHUNK = 50_000
+
+
+def _similarities(fps: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[float] | None:
+    """:func:`~notice_nlp.themes.fingerprint.similarity` of every pair, computed with numpy on
+    the fingerprints parsed once (the share of equal 32-bit minima, the same float as the
+    per-pair function). None when the fingerprints are not all hex strings of one length; the
+    caller then uses the per-pair function (and its errors)."""
+    import numpy as np
+
+    if not pairs:
+        return []
+    width = len(fps[0])
+    if not width or width % 8 or any(len(fp) != width for fp in fps):
+        return None
+    try:
+        mins = np.frombuffer(bytes.fromhex("".join(fps)), dtype=">u4").reshape(len(fps), width // 8)
+    except ValueError:
+        return None
+    idx = np.asarray(pairs, dtype=np.intp)
+    out: list[float] = []
+    for lo in range(0, len(idx), _PAIR_CHUNK):
+        part = idx[lo : lo + _PAIR_CHUNK]
+        same = (mins[part[:, 0]] == mins[part[:, 1]]).sum(axis=1)
+        out.extend(int(n) / (width // 8) for n in same)
+    return out
 
 
 def _write_near_dups(clusters: list[list[tuple[str, str, float]]], path: Path) -> None:

@@ -205,9 +205,9 @@ class _Progress:
         self.skipped = 0
         self.t0 = time.monotonic()
 
-    def tick(self, row: dict[str, Any]) -> None:
+    def tick(self, failed: bool) -> None:
         self.done += 1
-        if row.get("error"):
+        if failed:
             self.failed += 1
         if self.enabled and (self.done <= 3 or self.done % 25 == 0):
             rate = self.done / max(1e-6, time.monotonic() - self.t0)
@@ -222,23 +222,37 @@ class _Progress:
             )
 
 
-def _write(fh: io.TextIOBase, row: dict[str, Any]) -> None:
-    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+#: A finished record: its articles.jsonl line (without the line break) and whether it failed.
+Encoded = tuple[str, bool]
+
+
+def _encode(row: dict[str, Any]) -> Encoded:
+    return json.dumps(row, ensure_ascii=False), bool(row.get("error"))
+
+
+def _analyze_encoded(task: Task) -> Encoded:
+    """:func:`_analyze_task`, JSON-encoded where it ran: a worker sends the parent one string
+    instead of a nested dict, and the encoding runs in parallel, not in the parent."""
+    return _encode(_analyze_task(task))
+
+
+def _write(fh: io.TextIOBase, line: str) -> None:
+    fh.write(line + "\n")
     fh.flush()
 
 
 def _run_serial(tasks: Iterable[Task], fh: Any, prog: _Progress) -> None:
     for task in tasks:
-        row = _analyze_task(task)
-        _write(fh, row)
-        prog.tick(row)
+        line, failed = _analyze_encoded(task)
+        _write(fh, line)
+        prog.tick(failed)
 
 
 def _run_parallel(tasks: Iterable[Task], fh: Any, prog: _Progress, jobs: int) -> None:
     """Bounded window of futures, results written in input order; a crashed worker pool is
     replaced and the documents it held get error records."""
     window = max(2, jobs * _WINDOW_PER_JOB)
-    pending: list[tuple[Task, Future[dict[str, Any]]]] = []
+    pending: list[tuple[Task, Future[Encoded]]] = []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up)
     it = iter(tasks)
     preloaded = False
@@ -251,7 +265,7 @@ def _run_parallel(tasks: Iterable[Task], fh: Any, prog: _Progress, jobs: int) ->
                 except StopIteration:
                     exhausted = True
                     break
-                pending.append((task, pool.submit(_analyze_task, task)))
+                pending.append((task, pool.submit(_analyze_encoded, task)))
             if not pending:
                 break
             if not preloaded:
@@ -263,16 +277,16 @@ def _run_parallel(tasks: Iterable[Task], fh: Any, prog: _Progress, jobs: int) ->
                 preload_plotting()
             task, fut = pending.pop(0)
             try:
-                row = fut.result()
+                line, failed = fut.result()
             except BrokenProcessPool:
-                row = {"key": task.key, "source": task.source, "index": task.index, **task.fields, "error": "worker process died while analysing this document"}
+                line, failed = _encode({"key": task.key, "source": task.source, "index": task.index, **task.fields, "error": "worker process died while analysing this document"})
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up)
-                pending = [(t, pool.submit(_analyze_task, t)) for t, _ in pending]
+                pending = [(t, pool.submit(_analyze_encoded, t)) for t, _ in pending]
             except Exception as exc:  # noqa: BLE001
-                row = {"key": task.key, "source": task.source, "index": task.index, **task.fields, "error": f"{type(exc).__name__}: {exc}"}
-            _write(fh, row)
-            prog.tick(row)
+                line, failed = _encode({"key": task.key, "source": task.source, "index": task.index, **task.fields, "error": f"{type(exc).__name__}: {exc}"})
+            _write(fh, line)
+            prog.tick(failed)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
