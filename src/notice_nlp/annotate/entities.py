@@ -1308,6 +1308,14 @@ _RECOGNISERS: tuple[Callable[[_Ctx, list[_Cand]], None], ...] = (
     _find_org_claimed,
     _find_sender_tag,
 )
+# The ones that can find something in a text without ASCII digits (the others return at once).
+_WITHOUT_DIGITS = tuple(
+    r for r in _RECOGNISERS
+    if r not in {
+        _find_person_id, _find_phone_intl, _find_phone_mobile, _find_phone_400_800, _find_phone_landline,
+        _find_amount_arabic, _find_short_code, _find_dates_absolute, _find_dates_slash,
+    }
+)
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
@@ -1351,7 +1359,7 @@ def find_entities(norm: Normalized) -> list[Entity]:
         return []
     ctx = _Ctx.of(text)
     cands: list[_Cand] = []
-    for recogniser in _RECOGNISERS:
+    for recogniser in _RECOGNISERS if ctx.n_digits else _WITHOUT_DIGITS:
         recogniser(ctx, cands)
     out: list[Entity] = []
     original = norm.original
