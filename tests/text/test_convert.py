@@ -8,47 +8,36 @@ from notice_nlp.text.convert import get_converter
 from notice_nlp.text.offsets import apply_edits, rewrite
 
 
-def _backend_and_tables():  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("隨著普惠金融的快速發展", "随着普惠金融的快速发展"),  # tw2s folds Taiwan 著 (t2s keeps it)
+        ("您的帳款已逾期，請於期限內繳款", "您的帐款已逾期，请于期限内缴款"),  # Taiwan wording stays
+        ("請回覆簡訊並點擊連結", "请回复简讯并点击连结"),
+        ("什麼時候還款", "什么时候还款"),  # not 什幺 (the old pure-Python tables' mistake)
+        ("擡頭", "抬头"),
+        ("核心系統建立", "核心系统建立"),  # no tw2sp phrase rewrites (核心→内核, 建立→创建)
+        ("已经是简体", "已经是简体"),
+    ],
+)
+def test_tw2s(traditional: str, simplified: str) -> None:
+    assert get_converter().convert(traditional) == simplified
+
+
+def test_backend_is_the_opencc_library() -> None:
+    assert get_converter().backend == "OpenCC"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("隨著帳戶請繳款網際網路什麼麼擡頭核心，。 \n的a1")), max_size=40))
+def test_convert_with_edits_maps_back(text: str) -> None:
+    """The converted text and its edits rebuild the whole conversion, and the base keeps every
+    position of the input."""
     conv = get_converter()
-    if conv._tables is None:
-        pytest.skip("the fast tables apply to opencc-python-reimplemented only")
-    return conv._impl, conv._tables
-
-
-def _keys() -> list[str]:
-    impl, _ = _backend_and_tables()
-    return sorted({k for group in impl._dict_chain_data for _, _, table in group for k in table})
-
-
-@pytest.fixture(scope="module")
-def keys() -> list[str]:
-    return _keys()
-
-
-def test_tables_convert_like_the_backend_on_text() -> None:
-    impl, tables = _backend_and_tables()
-    for text in [
-        "隨著普惠金融的快速發展，逾期問題也逐漸顯現。",
-        "您的帳款已逾期，請於期限內繳款，以免影響聯徵紀錄。",
-        "藉藉無名 憑藉著 什麼 著 網際網路 釤藉藉甚",
-        "",
-    ]:
-        assert tables.convert(text) == impl.convert(text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_tables_convert_like_the_backend_on_dictionary_keys(keys: list[str], data: st.DataObject) -> None:
-    """Strings made of dictionary keys, pieces of keys and separators: overlapping phrases
-    are where a matching rule that differs from the backend's would show."""
-    piece = st.one_of(
-        st.sampled_from(keys),
-        st.sampled_from(keys).flatmap(lambda k: st.integers(0, len(k) - 1).map(lambda i: k[i:])),
-        st.sampled_from(list("，。 \n-的a1")),
-    )
-    text = "".join(data.draw(st.lists(piece, max_size=12)))
-    impl, tables = _backend_and_tables()
-    assert tables.convert(text) == impl.convert(text)
+    base, edits = conv.convert_with_edits(text)
+    assert len(base) == len(text)
+    new, _ = apply_edits(base, edits)
+    assert new == conv.convert(text)
 
 
 _EDIT_TEXT = "征信逾期催收法院还款"

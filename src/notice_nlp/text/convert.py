@@ -1,8 +1,10 @@
 """Traditional → Simplified conversion behind one adapter.
 
-Backends: the pure-Python ``opencc-python-reimplemented`` (our dependency) or the C++
-``OpenCC`` wheel; both install the module ``opencc`` (install one, never both). The configs
-differ in name only (``tw2sp`` vs ``tw2sp.json``).
+Backend: the ``opencc`` wheel (OpenCC's C++ library, pinned; ~8 M chars/s). Until 2026-11-23 we
+used the pure-Python ``opencc-python-reimplemented`` 0.1.7, whose 2017 tables were ~30x slower
+and wrong on a few characters (麼→幺 in 什麼, 擡 kept); the adapter still accepts it if that is
+the ``opencc`` module installed (both install the module ``opencc``: install one, never both;
+the configs differ in name only, ``tw2s`` vs ``tw2s.json``).
 
 Config choice — ``tw2s``: Taiwan-variant Traditional → Simplified, characters only. Compared
 with ``t2s`` it folds Taiwan variant forms first, so 隨著/意味著 become 随着/意味着 (``t2s`` keeps
@@ -12,10 +14,6 @@ Taiwan wording in Simplified characters (簡訊→简讯, 連結→连结), and 
 ``rules/`` list those variants next to the mainland words.
 Phrase conversion may change a length (網際網路→互联网); such a phrase is recorded as one
 edit, so offsets still map back.
-
-Speed: the pure-Python backend converts ~0.3 M chars/s; :class:`_Tables` applies the same
-dictionaries with the same matching rule ~10× faster (see its docstring for why the output is
-identical; a probe checks it against the backend when the tables are built).
 """
 
 from __future__ import annotations
@@ -73,111 +71,6 @@ def _traditional() -> tuple[frozenset[str], re.Pattern[str]]:
     return chars, _class(chars)
 
 
-class _Tables:
-    """The dictionaries of ``opencc-python-reimplemented`` applied without its parse trees.
-
-    What the backend does: split the text at its separators (white space and punctuation,
-    ``split_chars_re``) and, in each segment, apply the dictionary groups of the config in
-    turn. Within a group the dictionaries are tried in order on the text no earlier dictionary
-    of the group matched: each one takes the longest key found anywhere in that text (the
-    leftmost one when several are equally long) and repeats on what lies left and right of it.
-
-    Taking the best occurrence and repeating on both sides is the same as going through all
-    key occurrences once, longest first and then leftmost, and keeping each one that does not
-    overlap an occurrence already kept: both keep exactly the occurrences that are the best
-    one inside the gap left around them. No key holds a separator character (checked when the
-    tables are built), so no occurrence crosses a segment boundary and the whole text can be
-    done in one go. A dictionary of single characters is a ``str.translate`` table. Multi-valued
-    entries (``"藉 借"``) take their first value, as the backend does.
-    """
-
-    def __init__(self, chain: list[list[tuple[int, int, dict[str, str]]]], separators: re.Pattern[str]) -> None:
-        self.groups: list[list[tuple[str, Any]]] = []
-        for group in chain:
-            steps: list[tuple[str, Any]] = []
-            for _max_len, _min_len, table in group:
-                first = {k: v.split(" ")[0] for k, v in table.items()}
-                if separators.search("".join(first)):  # every separator is one character
-                    raise ValueError("a dictionary key holds a separator")
-                if all(len(k) == 1 for k in first):
-                    steps.append(("chars", str.maketrans(first)))
-                    continue
-                lengths: dict[str, set[int]] = {}
-                for k in first:
-                    lengths.setdefault(k[0], set()).add(len(k))
-                by_first = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
-                starts = re.compile("[" + "".join(re.escape(c) for c in sorted(by_first)) + "]")
-                steps.append(("phrases", (first, by_first, starts)))
-            self.groups.append(steps)
-
-    @staticmethod
-    def _occurrences(s: str, table: dict[str, str], by_first: dict[str, tuple[int, ...]], starts: re.Pattern[str]) -> list[tuple[int, int]]:
-        """Kept key occurrences in ``s`` as sorted ``(start, end)`` spans."""
-        n = len(s)
-        found: list[tuple[int, int]] = []  # (-length, start)
-        for m in starts.finditer(s):
-            i = m.start()
-            for length in by_first[s[i]]:
-                if i + length <= n and s[i : i + length] in table:
-                    found.append((-length, i))
-        if len(found) <= 1:
-            return [(i, i - neg) for neg, i in found]
-        found.sort()
-        taken = bytearray(n)
-        kept: list[tuple[int, int]] = []
-        for neg, i in found:
-            e = i - neg
-            if taken.find(1, i, e) < 0:
-                taken[i:e] = b"\x01" * (e - i)
-                kept.append((i, e))
-        kept.sort()
-        return kept
-
-    def _group(self, s: str, steps: list[tuple[str, Any]]) -> str:
-        pieces: list[tuple[str, bool]] | None = None  # (text, already matched in this group)
-        for kind, data in steps:
-            if kind == "chars":
-                if pieces is None:
-                    return s.translate(data)
-                return "".join(p if done else p.translate(data) for p, done in pieces)
-            table, by_first, starts = data
-            new: list[tuple[str, bool]] = []
-            for p, done in pieces if pieces is not None else [(s, False)]:
-                spans = [] if done else self._occurrences(p, table, by_first, starts)
-                if not spans:
-                    new.append((p, done))
-                    continue
-                pos = 0
-                for a, b in spans:
-                    if pos < a:
-                        new.append((p[pos:a], False))
-                    new.append((table[p[a:b]], True))
-                    pos = b
-                if pos < len(p):
-                    new.append((p[pos:], False))
-            pieces = new
-        return s if pieces is None else "".join(p for p, _ in pieces)
-
-    def convert(self, text: str) -> str:
-        for steps in self.groups:
-            text = self._group(text, steps)
-        return text
-
-
-def _fast_tables(impl: Any) -> _Tables | None:
-    """Tables for the pure-Python backend, or None when its internals are not as expected or
-    the tables disagree with it on a probe text (then the backend itself is used)."""
-    try:
-        tables = _Tables(impl._dict_chain_data, impl.split_chars_re)
-        keys = [k for group in impl._dict_chain_data for _, _, table in group for k in table if len(k) > 1]
-        probe = "，".join(keys) + "。隨著普惠金融的快速發展，逾期問題也逐漸顯現。什么 著 藉藉甚"
-        if tables.convert(probe) != str(impl.convert(probe)):
-            return None
-    except Exception:  # a backend version with other internals: use it as it is
-        return None
-    return tables
-
-
 class Converter:
     """Thread-safe wrapper around whichever ``opencc`` module is installed."""
 
@@ -188,23 +81,20 @@ class Converter:
         self._lock = threading.Lock()
         self._impl: Any
         try:
+            self._impl = opencc.OpenCC(f"{config}.json")  # the C++ wheel wants the config's file name
+            self.backend = "OpenCC"
+        except Exception:
             self._impl = opencc.OpenCC(config)
             self.backend = "opencc-python-reimplemented"
-        except Exception:  # the C++ wheel wants the file name of the config
-            self._impl = opencc.OpenCC(f"{config}.json")
-            self.backend = "OpenCC"
         if not hasattr(self._impl, "convert"):
             raise RuntimeError("the installed 'opencc' module has no OpenCC.convert")
-        self._tables = _fast_tables(self._impl) if self.backend == "opencc-python-reimplemented" else None
 
     @staticmethod
     def has_traditional(text: str) -> bool:
         return _holds(*_traditional(), text)
 
     def convert(self, text: str) -> str:
-        if self._tables is not None:
-            return self._tables.convert(text)
-        # The C++ backend is not documented as thread-safe; one lock costs little here.
+        # OpenCC's converter is not documented as thread-safe; one lock costs little here.
         with self._lock:
             return str(self._impl.convert(text))
 
