@@ -38,3 +38,10 @@ def test_proba_equals_softmax_of_design_logits() -> None:
     expected = np.exp(z - z.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.allclose(model.proba(masked, sym), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "  A  b\tC\n\n长  文本 ", "a", "ab", "", "ＡＢ  ｃ"])
+def test_char_grams_equal_sklearn_analyzer(text: str) -> None:
+    from notice_nlp.screening.model import _char_grams
+
+    assert _char_grams(text) == get_model().char_vec.build_analyzer()(text)

@@ -426,10 +426,10 @@ def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule
     hits: list[CueHit] = []
     for ri, parts in prefilter.candidates(text).items():
         rule = prefilter.rules[ri]
+        if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
+            continue  # cheap, so before the patterns
         found = _first_match(rule, text, parts)
         if found is None:
-            continue
-        if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
             continue
         if rule.requires and not all(p.search(text) for p in rule.requires):
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import Counter
 from itertools import repeat
@@ -46,6 +47,19 @@ def _word_tokens(text: str) -> list[str]:
     from notice_nlp.text.segment import cut
 
     return [w for w in cut(text, hmm=False) if w.strip()]
+
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's _VectorizerMixin._white_spaces
+
+
+def _char_grams(doc: str) -> list[str]:
+    """The analyzer of our character vectoriser (lowercase, white-space runs as one space,
+    1–3-grams in scikit-learn's order), as list comprehensions; equality is tested."""
+    t = _WHITE_SPACES.sub(" ", doc.lower())
+    grams = list(t)
+    grams += [t[i : i + 2] for i in range(len(t) - 1)]
+    grams += [t[i : i + 3] for i in range(len(t) - 2)]
+    return grams
 
 
 def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
@@ -89,7 +103,7 @@ class Model:
     def __post_init__(self) -> None:
         self._sym_index = {name: i for i, name in enumerate(self.symbolic)}
         self._lock = threading.Lock()
-        self._char_an = self.char_vec.build_analyzer()
+        self._char_an = _char_grams if self.char_vec.ngram_range == (1, 3) and self.char_vec.lowercase else self.char_vec.build_analyzer()
         self._word_an = self.word_vec.build_analyzer()
 
     @staticmethod

@@ -76,6 +76,9 @@ def _meta_rules() -> tuple[re.Pattern[str], int]:
 def _meta_tags(a: Analysis) -> list[tuple[str, str]]:
     """Practices visible only through metadata: (tag, explanation)."""
     out: list[tuple[str, str]] = []
+    meta = a.meta
+    if meta.received_at is None and meta.recipient_role is None and not meta.messages_today:
+        return out  # no metadata, nothing to see
     debt_words, frequency_limit = _meta_rules()
     debt = bool(debt_words.search(a.norm.text))
     if debt and is_night(a.meta):
