@@ -142,3 +142,26 @@ def test_fold_maps_every_character_re_matches_to_an_ascii_letter() -> None:
         if letter.fullmatch(ch):
             lowered = ch.translate(FOLD)
             assert re.fullmatch(f"(?i){re.escape(lowered)}", ch) and lowered.isascii() and lowered.islower(), (hex(cp), lowered)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("(?si:ABC)", "请联系abc客服"),  # combined inline flags
+        ("(?mi:VIP)专员", "我是vip专员"),
+        ("(?i:a)(?-i:B)C", "aBC"),
+        ("X(?i:y)", "xY"),  # no match: X is case-sensitive
+        ("(a)\\1b", "aab"),  # back-reference
+        ("(?<=逾期)[一二三]天", "已逾期三天"),
+        ("[A-C]{0,1}征信", "B征信"),
+    ],
+)
+def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:
+    """A rule built from the pattern hits exactly when re finds a non-empty match."""
+    import re
+
+    from notice_nlp.screening.cues import _rule
+
+    rule = _rule({"id": "t", "label": "fraudulent", "tag": "legit.x", "patterns": [pattern], "negatable": False}, "test")
+    expected = any(m.end() > m.start() for m in re.finditer(pattern, text))
+    assert bool(match_rules(text, rules=[rule])) == expected

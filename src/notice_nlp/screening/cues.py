@@ -196,9 +196,39 @@ def _fold_char(ch: str) -> str | None:
     return None if ch.lower() != ch.upper() else ch
 
 
+def _ignores_case(items: Any) -> bool:
+    """Whether any group of a parsed regex sequence turns IGNORECASE on (``(?i:…)``, ``(?si:…)``)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    for op, av in items:
+        if op is c.SUBPATTERN:
+            if av[1] & re.IGNORECASE or _ignores_case(av[3]):
+                return True
+        elif op is c.BRANCH:
+            if any(_ignores_case(alt) for alt in av[1]):
+                return True
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            if _ignores_case(av[2]):
+                return True
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if _ignores_case(av[1]):
+                return True
+        elif op is c.ATOMIC_GROUP:
+            if _ignores_case(av):
+                return True
+        elif op is c.GROUPREF_EXISTS:
+            if _ignores_case(av[1]) or (av[2] is not None and _ignores_case(av[2])):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
 def is_folded(pattern: re.Pattern[str]) -> bool:
     """Whether any part of ``pattern`` ignores case (its prefilter strings are then folded)."""
-    return bool(pattern.flags & re.IGNORECASE) or "(?i" in pattern.pattern
+    from re import _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+    return bool((pattern.flags | parsed.state.flags) & re.IGNORECASE) or _ignores_case(list(parsed))
 
 
 def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
