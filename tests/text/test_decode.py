@@ -132,8 +132,15 @@ def test_utf16_without_bom_is_never_mojibake(text: str, codec: str) -> None:
     if out == other:
         assert any(c.isascii() for c in other)
         return
-    assert out == data.decode("utf-8")
-    assert not any(c < " " and c not in "\t\n\r" for c in out)
+    # bytes that are valid UTF-8 without NUL are read as UTF-8 (see the next test for why)
+    assert out == data.decode("utf-8") and "\x00" not in out
+
+
+@pytest.mark.parametrize("text", ["report note\x7f overdue contact", "fi\x7fnal", "esc\x1b[0m done", "逾期\x7f提醒"])
+def test_valid_utf8_with_a_stray_control_stays_utf8(text: str) -> None:
+    """Lowercase ASCII pairs also read as common Han characters in UTF-16 (fi → 楦); valid UTF-8
+    without NUL must not be turned into such mojibake."""
+    assert decode(text.encode("utf-8")) == text
 
 
 _MIXED = st.sampled_from(list("您的借款已逾期三天请于今日登录官方还款上下，。！？：【】abcXYZ019 .,:/-") + ["\n", "\t", "\r\n"])

@@ -14,10 +14,10 @@ text that reads as Chinese: Han characters, Chinese punctuation, ASCII and the s
 use, at least 60 % of the non-ASCII ones common (common Han characters of GB2312 or Big5,
 Chinese punctuation). When that reading and another one (the other byte order, GB18030 or
 Big5) are equally good, :class:`DecodeError` says so rather than guess. UTF-16 is tried only
-when the bytes are not UTF-8, or are UTF-8 with NULs or other controls that text does not
-hold. Bytes that are valid UTF-8 without such controls are always read as UTF-8: every such
-byte string is also somebody's real UTF-8 text (1 in 6 four-letter English words reads as Chinese
-in UTF-16 by this measure). So a Chinese UTF-16 text whose bytes happen to be valid
+when the bytes are not UTF-8, or are UTF-8 with NULs. Bytes that are valid UTF-8 without NUL
+are always read as UTF-8, stray control characters and all: every such byte string is also
+somebody's real UTF-8 text (1 in 6 four-letter English words reads as Chinese in UTF-16 by this
+measure, and "fi\x7fnal" would come back as 楦湿污). So a Chinese UTF-16 text whose bytes happen to be valid
 UTF-8 (你好 is the ASCII "`O}Y"; about 1 snippet of 2–10 characters in 100, almost never a
 longer text) reads as that UTF-8 text; pass ``encoding="utf-16-le"`` for such input. Likewise
 characters whose UTF-16 code unit ends in a 00 byte (一 U+4E00, 刀, 怀, the ideographic space)
@@ -230,9 +230,12 @@ def decode(data: bytes | bytearray | memoryview, encoding: str | None = None) ->
     except UnicodeDecodeError as exc:
         utf8_error = exc
     else:
-        if not _HARD_CONTROL.search(text):
+        if "\x00" not in text:
+            # Valid UTF-8 without NUL stays UTF-8, control characters and all: lowercase ASCII
+            # byte pairs also read as common Han characters in UTF-16 ("fi\x7fnal" → 楦湿污),
+            # so a guess here would turn real text into mojibake.
             return text
-        u16 = _utf16_chinese(raw)  # UTF-8 with NULs and other controls: maybe UTF-16
+        u16 = _utf16_chinese(raw)  # UTF-8 with NULs: maybe UTF-16
         if u16 is None:
             return text
         if u16[1] is None:
