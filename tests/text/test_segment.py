@@ -154,3 +154,19 @@ def test_cut_loses_nothing(text: str, hmm: bool) -> None:
     words = cut(text, hmm)
     assert "".join(words) == text
     assert all(words)
+
+
+@pytest.mark.parametrize(
+    ("text", "hmm"),
+    [
+        ("a\ud800b你好", True),  # a lone surrogate: jieba-rs cannot take it, the words still come
+        ("逾期\udfff还款", False),
+        ("学习C#编程", True),  # dictionary words with ASCII punctuation stay whole
+        ("用C++开发", True),
+        ("AT&T", True),
+        ("学习c#编程", True),
+        ("400-xxx-1188", True),  # unknown ASCII runs split as jieba's HMM cutter splits them
+    ],
+)
+def test_cut_edge_cases_equal_jieba(text: str, hmm: bool) -> None:
+    assert cut(text, hmm) == get_jieba().lcut(text, HMM=hmm)

@@ -135,15 +135,30 @@ def cut(text: str, hmm: bool = True) -> list[str]:
     fast = get_fast()
     if fast is None:
         return get_jieba().lcut(text, HMM=hmm)
+    if _SURROGATE.search(text):
+        # jieba-rs takes UTF-8, which has no lone surrogates: cut a copy with U+FFFD in their
+        # place (one character each, so the words keep their lengths) and cut the original
+        # text at the same places
+        words = []
+        pos = 0
+        for w in _fast_cut(fast, _SURROGATE.sub("\ufffd", text), hmm):
+            words.append(text[pos : pos + len(w)])
+            pos += len(w)
+        return words
+    return _fast_cut(fast, text, hmm)
+
+
+def _fast_cut(fast: Any, text: str, hmm: bool) -> list[str]:
     words: list[str] = fast.cut(text, hmm)
     if not hmm:
         return words
     # With the HMM on, Python jieba hands runs of unknown single characters to its HMM cutter,
     # which splits ASCII at anything but letters, digits and decimals ("400-xxx-1188" → 400, -,
-    # xxx, -, 1188); jieba-rs keeps such runs whole. Split them the same way.
+    # xxx, -, 1188); jieba-rs keeps such runs whole. Split them the same way — but not a
+    # dictionary word (C#, C++, AT&T), which both keep whole.
     out: list[str] = []
     for w in words:
-        if len(w) > 1 and w.isascii() and not w.isalnum():
+        if len(w) > 1 and w.isascii() and not w.isalnum() and not fast.has_word(w):
             out.extend(x for x in _HMM_SKIP.split(w) if x)
         else:
             out.append(w)
