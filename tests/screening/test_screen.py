@@ -165,3 +165,11 @@ def test_to_dict_is_asdict(text: str) -> None:
 
     v = screen(text)
     assert v.to_dict() == asdict(v)
+
+
+def test_to_dict_copies_nested_entity_values() -> None:
+    v = screen("您在XX平台借款已逾期3天，否则将起诉至北京市朝阳区人民法院")
+    d = v.to_dict()
+    court = next(e for e in d["entities"] if isinstance(e["value"], dict))
+    court["value"]["name"] = "changed"
+    assert all(not isinstance(e["value"], dict) or e["value"].get("name") != "changed" for e in v.entities)

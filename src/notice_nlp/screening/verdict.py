@@ -10,6 +10,17 @@ __all__ = ["Reason", "TagRef", "Advice", "Verdict", "LABELS"]
 LABELS = ("legitimate", "threatening", "fraudulent")
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars), as dataclasses.asdict makes."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """Why: the exact words (offsets into the ORIGINAL text) and the rule they match."""
@@ -63,7 +74,7 @@ class Verdict:
                  "description": r.description, "citation": r.citation}
                 for r in self.reasons
             ],
-            "entities": [{k: (list(v) if isinstance(v, list) else v) for k, v in e.items()} for e in self.entities],
+            "entities": [_copy(e) for e in self.entities],
             "advice": [{"zh": a.zh, "en": a.en} for a in self.advice],
             "needs_review": self.needs_review,
             "review_reasons": list(self.review_reasons),
