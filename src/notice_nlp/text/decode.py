@@ -158,10 +158,6 @@ def _ambiguous(n: int, what: str) -> DecodeError:
     )
 
 
-# Controls that ordinary text does not hold (line breaks and tabs do occur; NUL and the like
-# come from reading UTF-16 as UTF-8: 3天 is 33 00 29 59)
-_HARD_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
 
 def _looks_utf16(data: bytes) -> str | None:
     if len(data) < 8 or len(data) % 2 or b"\x00" not in data:
