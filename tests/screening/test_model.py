@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notice_nlp.screening.screen import get_model
 
@@ -45,3 +47,57 @@ def test_char_grams_equal_sklearn_analyzer(text: str) -> None:
     from notice_nlp.screening.model import _char_grams
 
     assert _char_grams(text) == get_model().char_vec.build_analyzer()(text)
+
+
+def _triples(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray) -> list[tuple[int, int, int]]:
+    return sorted(zip(rows.tolist(), cols.tolist(), counts.tolist()))
+
+
+BATCHES = [
+    TEXTS,
+    ["", "", "a"],
+    ["ＡＢ  ｃ", "  A  b\tC\n\n长  文本 ", "x"],
+    ["逾期\U0001F600欠款😀😀", "\ud800孤立代理\udfff", "İstanbul 逾期"],  # astral, lone surrogates, lower() growing
+    ["您" * 300, "已逾期已逾期已逾期", "已逾", "期已"],  # an n-gram must not span two messages
+]
+
+
+@pytest.mark.parametrize("docs", BATCHES)
+def test_gram_table_counts_equal_analyzer_counts(docs: list[str]) -> None:
+    """The batch route counts the same vocabulary n-grams as the analyzer, message by message."""
+    model = get_model()
+    assert model._gram_table is not None
+    ours = _triples(*model._gram_table.counts(docs))
+    theirs = _triples(*model._counts(model._char_an, model.char_vec.vocabulary_, docs))
+    assert ours == theirs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("逾期欠款还钱您的账单已请 \t\nAaBb0١\U0001F600\ue006"), max_size=40), min_size=1, max_size=20))
+def test_gram_table_counts_property(docs: list[str]) -> None:
+    model = get_model()
+    assert model._gram_table is not None
+    ours = _triples(*model._gram_table.counts(docs))
+    theirs = _triples(*model._counts(model._char_an, model.char_vec.vocabulary_, docs))
+    assert ours == theirs
+
+
+def test_batch_and_single_routes_give_the_same_probabilities() -> None:
+    """screen_many counts n-grams in numpy from 16 messages on; one message goes through the
+    analyzer. Both must give the probabilities of the sparse-matrix route."""
+    from notice_nlp.screening.features import analyse, masked_text, symbolic_features
+    from notice_nlp.screening.model import _NUMPY_BATCH
+
+    model = get_model()
+    raw = ["【招商银行】您的信用卡已逾期3天，请致电95555。", "再不还钱打断你的腿", "", "安全账户转账，加微信abc123", "ok"] * 4
+    assert len(raw) >= _NUMPY_BATCH
+    analyses = [analyse(t) for t in raw]
+    masked = [masked_text(a) for a in analyses]
+    sym = [symbolic_features(a) for a in analyses]
+    batch = model.proba(masked, sym)
+    single = np.vstack([model.proba([m], [s]) for m, s in zip(masked, sym)])
+    z = model.logits(model.design(masked, sym)) / model.temperature
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(batch, expected, atol=1e-9)
+    assert np.allclose(single, expected, atol=1e-9)

@@ -89,6 +89,65 @@ def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
     )
 
 
+_PACK_BITS = 21  # every code point (≤ U+10FFFF) fits in 21 bits, so a 3-gram fits in 63
+_NUMPY_BATCH = 16  # from this many messages on, character n-grams are counted in numpy
+
+
+class _GramTable:
+    """The character vocabulary as sorted integer keys (the code points of a 1–3-gram packed into
+    one uint64), one table per gram length, so that a batch's n-grams are looked up and counted
+    with array operations instead of one dictionary lookup per n-gram. It yields the same
+    (row, column, count) triples as counting :func:`_char_grams` (tested)."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.size = len(vocabulary)
+        self.tables: list[tuple[np.ndarray, np.ndarray]] = []
+        for n in (1, 2, 3):
+            items = [(self._pack(g), col) for g, col in vocabulary.items() if len(g) == n]
+            keys = np.fromiter((k for k, _ in items), dtype=np.uint64, count=len(items))
+            cols = np.fromiter((c for _, c in items), dtype=np.int64, count=len(items))
+            order = np.argsort(keys)
+            self.tables.append((keys[order], cols[order]))
+
+    @staticmethod
+    def _pack(gram: str) -> int:
+        key = 0
+        for ch in gram:
+            key = (key << _PACK_BITS) | ord(ch)
+        return key
+
+    def counts(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # the analyzer's preprocessing per message; then one code-point array for the batch
+        prepared = [_WHITE_SPACES.sub(" ", d.lower()) for d in docs]
+        lengths = np.fromiter(map(len, prepared), dtype=np.int64, count=len(prepared))
+        codes = np.frombuffer("".join(prepared).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+        owner = np.repeat(np.arange(len(docs)), lengths)  # the message of each position
+        found_rows: list[np.ndarray] = []
+        found_cols: list[np.ndarray] = []
+        shift = np.uint64(_PACK_BITS)
+        for n, (keys, cols) in enumerate(self.tables, start=1):
+            width = len(codes) - n + 1
+            if width <= 0 or len(keys) == 0:
+                continue
+            key = codes[:width]
+            for j in range(1, n):
+                key = (key << shift) | codes[j : j + width]
+            rows = owner[:width]
+            if n > 1:  # no n-gram across two messages
+                inside = rows == owner[n - 1 : n - 1 + width]
+                key, rows = key[inside], rows[inside]
+            pos = np.searchsorted(keys, key)
+            pos[pos == len(keys)] = 0
+            known = keys[pos] == key
+            found_rows.append(rows[known])
+            found_cols.append(cols[pos[known]])
+        if not found_rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        cells, counts = np.unique(np.concatenate(found_rows) * self.size + np.concatenate(found_cols), return_counts=True)
+        return cells // self.size, cells % self.size, counts
+
+
 @dataclass
 class Model:
     char_vec: Any
@@ -103,16 +162,14 @@ class Model:
     def __post_init__(self) -> None:
         self._sym_index = {name: i for i, name in enumerate(self.symbolic)}
         self._lock = threading.Lock()
-        self._char_an = _char_grams if self.char_vec.ngram_range == (1, 3) and self.char_vec.lowercase else self.char_vec.build_analyzer()
+        ours = self.char_vec.ngram_range == (1, 3) and self.char_vec.lowercase
+        self._char_an = _char_grams if ours else self.char_vec.build_analyzer()
+        self._gram_table = _GramTable(self.char_vec.vocabulary_) if ours else None
         self._word_an = self.word_vec.build_analyzer()
 
     @staticmethod
-    def _tfidf_entries(
-        analyzer: Any, vocab: dict[str, int], idf: np.ndarray, docs: Sequence[str]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, column, value) of the non-zero entries of the fitted vectoriser's ``transform``
-        (sublinear TF × IDF, L2 rows), built from the vectoriser's own analyzer without
-        scikit-learn's per-call input checks, which dominate the latency of one short message."""
+    def _counts(analyzer: Any, vocab: dict[str, int], docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, count) of the vocabulary terms of each document, through ``analyzer``."""
         keys: list[str] = []
         counts: list[int] = []
         sizes: list[int] = []
@@ -124,11 +181,34 @@ class Model:
         cols = np.fromiter(map(vocab.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
         rows = np.repeat(np.arange(len(docs)), sizes)
         known = cols >= 0
-        cols, rows = cols[known], rows[known]
-        vals = (np.log(np.asarray(counts, dtype=np.float64)[known]) + 1.0) * idf[cols]
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(docs)))
+        return rows[known], cols[known], np.asarray(counts, dtype=np.int64)[known]
+
+    @staticmethod
+    def _weights(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, idf: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sublinear TF × IDF, rows scaled to unit L2 norm (the fitted vectoriser's ``transform``)."""
+        vals = (np.log(counts.astype(np.float64)) + 1.0) * idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n_docs))
         vals /= norms[rows]
         return rows, cols, vals.astype(np.float32)
+
+    @classmethod
+    def _tfidf_entries(
+        cls, analyzer: Any, vocab: dict[str, int], idf: np.ndarray, docs: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, value) of the non-zero entries of the fitted vectoriser's ``transform``
+        (sublinear TF × IDF, L2 rows), built from the vectoriser's own analyzer without
+        scikit-learn's per-call input checks, which dominate the latency of one short message."""
+        rows, cols, counts = cls._counts(analyzer, vocab, docs)
+        return cls._weights(rows, cols, counts, idf, len(docs))
+
+    def _char_entries(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The character n-gram entries: counted in numpy for a batch (:class:`_GramTable`), through
+        the analyzer for a few messages, where numpy's fixed cost per call is larger than the work."""
+        vec = self.char_vec
+        if self._gram_table is not None and len(docs) >= _NUMPY_BATCH:
+            rows, cols, counts = self._gram_table.counts(docs)
+            return self._weights(rows, cols, counts, vec.idf_, len(docs))
+        return self._tfidf_entries(self._char_an, vec.vocabulary_, vec.idf_, docs)
 
     @classmethod
     def _tfidf(cls, analyzer: Any, vocab: dict[str, int], idf: np.ndarray, docs: Sequence[str]) -> Any:
@@ -144,7 +224,7 @@ class Model:
 
     def _entries(self, masked: Sequence[str], symbolic: Sequence[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of the design matrix: char n-grams, then words, then symbolic."""
-        rc, cc, vc = self._tfidf_entries(self._char_an, self.char_vec.vocabulary_, self.char_vec.idf_, masked)
+        rc, cc, vc = self._char_entries(masked)
         rw, cw, vw = self._tfidf_entries(self._word_an, self.word_vec.vocabulary_, self.word_vec.idf_, masked)
         n_char, n_word = len(self.char_vec.idf_), len(self.word_vec.idf_)
         rs: list[int] = []
