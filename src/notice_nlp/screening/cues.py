@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -349,9 +348,13 @@ def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, i
     best: tuple[int, int] | None = None
     for k in parts:
         pat = rule.parts[k][0]
-        if pat.search(text) is None:  # the usual case, cheaper than starting an iterator
+        m = pat.search(text)
+        if m is None or (best is not None and m.start() >= best[0]):
             continue
-        for m in pat.finditer(text):
+        if m.end() > m.start() and not (rule.negatable and _negated(text, m.start())):
+            best = (m.start(), m.end())  # the usual case: the first match counts
+            continue
+        for m in pat.finditer(text):  # an empty or negated first match: the later ones
             if best is not None and m.start() >= best[0]:
                 break
             if m.end() == m.start():
@@ -363,85 +366,67 @@ def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, i
     return best
 
 
-def _pairs(string: str) -> list[str]:
-    return [string[i : i + 2] for i in range(len(string) - 1)]
+def _automaton(entries: dict[str, set[int]]) -> Any:
+    """An Aho-Corasick automaton (pyahocorasick) of ``entries``' strings, each carrying its
+    pattern numbers: one pass over a text reports every occurrence of every string."""
+    import ahocorasick
 
-
-class _StringIndex:
-    """Strings, each standing for a pattern, looked up through a text's characters and pairs."""
-
-    def __init__(self, entries: Sequence[tuple[str, tuple[int, int]]]) -> None:
-        short: dict[str, set[tuple[int, int]]] = {}  # a 1- or 2-character string: its key is itself
-        long_strings = [(string, gid) for string, gid in entries if len(string) > 2]
-        for string, gid in entries:
-            if len(string) <= 2:
-                short.setdefault(string, set()).add(gid)
-        # a longer string is filed under the pair of its characters that the fewest strings share,
-        # so that common pairs (我们, 已经) do not drag long lists into every message
-        shared = Counter(pair for string in {s for s, _ in long_strings} for pair in _pairs(string))
-        self.longer: dict[str, list[tuple[str, tuple[int, int]]]] = {}
-        for string, gid in long_strings:
-            key = min(_pairs(string), key=lambda pair: shared[pair])
-            self.longer.setdefault(key, []).append((string, gid))
-        self.short = {k: frozenset(v) for k, v in short.items()}
-        self.keys = frozenset(self.short) | frozenset(self.longer)
-
-    def find(self, text: str, keys: set[str], found: set[tuple[int, int]]) -> None:
-        short, longer = self.short, self.longer
-        for key in keys & self.keys:
-            gids = short.get(key)
-            if gids is not None:
-                found |= gids
-            for string, gid in longer.get(key, ()):
-                if gid not in found and string in text:
-                    found.add(gid)
-
-
-def _keys(text: str) -> set[str]:
-    keys = set(text)
-    keys.update([text[i : i + 2] for i in range(len(text) - 1)])
-    return keys
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for string, gids in entries.items():
+        automaton.add_word(string, tuple(sorted(gids)))
+    automaton.make_automaton()
+    return automaton
 
 
 class _Prefilter:
-    """Which patterns can match a text, from one pass over its characters and character pairs.
+    """Which patterns can match a text, from one Aho-Corasick pass over it.
 
-    Every pattern's prefilter clause (strings of which each match contains one) is indexed by
-    one pair of adjacent characters of each string; a text's pairs look the strings up, and
-    only the patterns whose strings occur are run (case-insensitive patterns: their folded
-    strings in the folded text). Patterns without a clause always run. The clauses are derived
-    from the patterns themselves, so the prefilter never changes a result (a test compares it
-    with running every pattern)."""
+    Every pattern's prefilter clause (strings of which each match contains one) goes into an
+    automaton; only the patterns whose strings occur in the text are run (case-insensitive
+    patterns: their folded strings, looked up in the folded text). Patterns without a clause
+    always run. The clauses are derived from the patterns themselves, so the prefilter never
+    changes a result (a test compares it with running every pattern)."""
 
     def __init__(self, rules: Sequence[CueRule]) -> None:
         self.rules = tuple(rules)
-        always: set[tuple[int, int]] = set()
-        exact: list[tuple[str, tuple[int, int]]] = []
-        folded: list[tuple[str, tuple[int, int]]] = []
+        # patterns are numbered in (rule, pattern) order, so that sorted numbers keep that order
+        self.parts: list[tuple[int, int]] = []
+        always: list[int] = []
+        exact: dict[str, set[int]] = {}
+        folded: dict[str, set[int]] = {}
         for ri, rule in enumerate(self.rules):
             for pi, (pattern, clause) in enumerate(rule.parts):
+                gid = len(self.parts)
+                self.parts.append((ri, pi))
                 if clause is None:
-                    always.add((ri, pi))
-                else:
-                    (folded if is_folded(pattern) else exact).extend((string, (ri, pi)) for string in sorted(clause))
+                    always.append(gid)
+                    continue
+                table = folded if is_folded(pattern) else exact
+                for string in clause:
+                    table.setdefault(string, set()).add(gid)
         self.always = frozenset(always)
-        self.exact = _StringIndex(exact)
-        self.folded = _StringIndex(folded)
+        self.exact = _automaton(exact)
+        self.folded = _automaton(folded)
+
+    def numbers(self, text: str) -> list[int]:
+        """Numbers of the patterns worth running on ``text``, ascending."""
+        found = set(self.always)
+        if self.exact is not None:
+            for _, gids in self.exact.iter(text):
+                found.update(gids)
+        if self.folded is not None:
+            for _, gids in self.folded.iter(text.translate(FOLD)):
+                found.update(gids)
+        return sorted(found)
 
     def candidates(self, text: str) -> dict[int, list[int]]:
         """rule index → indices of its patterns worth running on ``text``, both ascending."""
-        keys = _keys(text)
-        found: set[tuple[int, int]] = set(self.always)
-        self.exact.find(text, keys, found)
-        if self.folded.keys:
-            folded = text.translate(FOLD)
-            self.folded.find(folded, keys if folded == text else _keys(folded), found)
         by_rule: dict[int, list[int]] = {}
-        for ri, pi in sorted(found):
-            if ri in by_rule:
-                by_rule[ri].append(pi)
-            else:
-                by_rule[ri] = [pi]
+        for gid in self.numbers(text):
+            ri, pi = self.parts[gid]
+            by_rule.setdefault(ri, []).append(pi)
         return by_rule
 
 
