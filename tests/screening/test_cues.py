@@ -165,3 +165,46 @@ def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:
     rule = _rule({"id": "t", "label": "fraudulent", "tag": "legit.x", "patterns": [pattern], "negatable": False}, "test")
     expected = any(m.end() > m.start() for m in re.finditer(pattern, text))
     assert bool(match_rules(text, rules=[rule])) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "guard"),
+    [
+        ("(?![^。]{0,30}(?:逮捕|拘留))(?:保留[^,。]{0,8}追偿|依法追偿)", "(?=[依保])"),
+        ("(?<!代理)协商(?:还款|方案)", "(?=[协])"),
+        ("(?:(?<!\\d)95\\d{3}|(?<!\\d)400)", "(?=[49])"),
+        ("(?!x)[ab]+c", "(?=[ab])"),
+        ("保留(?!x)", None),  # starts with a literal: the engine skips to it by itself
+        ("(?!x)(?:a|.)", None),  # any character may start it
+        ("(?!x)(?:a)?b", None),  # may start with a or b: not worked out, left alone
+        ("(?i:(?!x)app)", None),  # case-insensitive: other cases could start it
+        ("(?!x)", None),  # matches empty
+    ],
+)
+def test_lookaround_guard(pattern: str, guard: str | None) -> None:
+    import re
+
+    from notice_nlp.screening.cues import _guarded
+
+    out = _guarded(re.compile(pattern))
+    if guard is None:
+        assert out.pattern == pattern
+    else:
+        assert out.pattern == f"{guard}(?:{pattern})"
+
+
+def test_guarded_patterns_match_exactly_as_written() -> None:
+    """A guarded pattern finds the same matches as the pattern as written, on every rule
+    example, counter-example and corpus message (and on their slices, which start anywhere)."""
+    import re
+
+    guarded = [(rule.id, pat) for rule in RULES for pat, _ in rule.parts if pat.pattern.startswith("(?=[")]
+    assert len(guarded) >= 8
+    texts = [normalize(t).text for t in [ex for r in RULES for ex in (*r.examples, *r.counter_examples)] + _corpus_texts()]
+    texts += [t[i:] for t in texts[:400] for i in (1, 3, 7)]
+    for rule_id, pat in guarded:
+        original = re.compile(pat.pattern[pat.pattern.index("])(?:") + 5 : -1], pat.flags)
+        for text in texts:
+            ours = [m.span() for m in pat.finditer(text)]
+            theirs = [m.span() for m in original.finditer(text)]
+            assert ours == theirs, f"{rule_id}: {text[:40]!r}"

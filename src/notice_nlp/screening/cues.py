@@ -241,6 +241,68 @@ def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
     return min(clauses, key=_cost) if clauses else None
 
 
+_GUARD_MAX = 24  # most distinct first characters a guard lists
+
+
+def _first_chars(items: Any) -> set[str] | None:
+    """The characters a match of a parsed sequence can start with (after its zero-width
+    assertions), when that is a small known set; None when unknown or when it may match empty."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the first character comes after it
+        if op is c.LITERAL:
+            return {chr(av)}
+        if op is c.IN:
+            return _finite_item(op, av, False)
+        if op is c.SUBPATTERN:
+            return _first_chars(av[3])
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                chars = _first_chars(alt)
+                if chars is None:
+                    return None
+                out |= chars
+            return out if len(out) <= _GUARD_MAX else None
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            return _first_chars(av[2])
+        return None
+    return None
+
+
+def _starts_with_lookaround(items: Any) -> bool:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    if not items:
+        return False
+    op, av = items[0]
+    if op in (c.ASSERT, c.ASSERT_NOT):
+        return True
+    return op is c.BRANCH and any(_starts_with_lookaround(alt) for alt in av[1])
+
+
+def _guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` with a lookahead for its possible first characters in front, when it starts
+    with a lookaround such as ``(?![^。]{0,30}(?:逮捕|拘留…))``. The regex engine cannot skip
+    ahead to a literal then, and runs the costly lookaround at every position; the guard
+    ``(?=[保可将…])`` fails at once where no match can start. The matches are the same: a match
+    starts with one of those characters in any case (tested on every rule's examples)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    if is_folded(pattern):
+        return pattern  # its first characters could be matched by other cases
+    items = list(_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+    if not _starts_with_lookaround(items):
+        return pattern
+    chars = _first_chars(items)
+    if not chars:
+        return pattern
+    guard = "".join(re.escape(ch) for ch in sorted(chars))
+    return re.compile(f"(?=[{guard}])(?:{pattern.pattern})", pattern.flags)
+
+
 @dataclass(frozen=True, slots=True)
 class CueHit:
     rule: CueRule
@@ -289,7 +351,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         description_en=spec.get("description_en", ""),
         examples=tuple(spec.get("examples", ())),
         counter_examples=tuple(spec.get("counter_examples", ())),
-        parts=tuple((p, _prefilter(p)) for p in (_compile_patterns([x], where) for x in spec["patterns"])),
+        parts=tuple((_guarded(p), _prefilter(p)) for p in (_compile_patterns([x], where) for x in spec["patterns"])),
     )
 
 
