@@ -154,6 +154,10 @@ def test_fold_maps_every_character_re_matches_to_an_ascii_letter() -> None:
         ("(a)\\1b", "aab"),  # back-reference
         ("(?<=逾期)[一二三]天", "已逾期三天"),
         ("[A-C]{0,1}征信", "B征信"),
+        ("(你|您)的.{0,4}(欠|借)了钱", "您的朋友借了钱"),  # two clauses, both hold
+        ("(你|您)的.{0,4}(欠|借)了钱", "您的朋友还了钱"),  # the second does not
+        ("(你|您)的.{0,4}(欠|借)了钱", "朋友借了钱"),  # the first does not
+        ("(?i:vip)专员.{0,3}(?i:QQ)", "VIP专员加qq"),  # two folded clauses
     ],
 )
 def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:
@@ -165,6 +169,15 @@ def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:
     rule = _rule({"id": "t", "label": "fraudulent", "tag": "legit.x", "patterns": [pattern], "negatable": False}, "test")
     expected = any(m.end() > m.start() for m in re.finditer(pattern, text))
     assert bool(match_rules(text, rules=[rule])) == expected
+
+
+def test_prefilter_clauses_most_selective_first() -> None:
+    import re
+
+    from notice_nlp.screening.cues import _prefilter_clauses
+
+    clauses = _prefilter_clauses(re.compile("(你|您)的.{0,4}(欠|借)了钱款"))
+    assert [set(c) for c in clauses] == [{"欠了钱款", "借了钱款"}, {"你的", "您的"}]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ class CueRule:
     description_en: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
-    parts: tuple[tuple[re.Pattern[str], Clause | None], ...] = ()  # each pattern with its prefilter
+    parts: tuple[tuple[re.Pattern[str], tuple[Clause, ...]], ...] = ()  # each pattern with its prefilter clauses
 
 
 Clause = frozenset[str]  # every match contains at least one of these strings
@@ -230,15 +230,25 @@ def is_folded(pattern: re.Pattern[str]) -> bool:
     return bool((pattern.flags | parsed.state.flags) & re.IGNORECASE) or _ignores_case(list(parsed))
 
 
-def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
-    """Strings of which every match of ``pattern`` contains at least one (its most selective
-    clause; folded strings for a case-insensitive pattern, to look for in folded text), or None
-    when no such condition can be derived (the pattern is always tried)."""
+_MAX_CLAUSES = 2  # a pattern runs when its two most selective clauses hold (a third saved fewer runs than it cost)
+
+
+def _prefilter_clauses(pattern: re.Pattern[str]) -> tuple[Clause, ...]:
+    """Conditions every match of ``pattern`` satisfies, the most selective first (at most
+    :data:`_MAX_CLAUSES`): for each, the match contains one of its strings (folded strings for
+    a case-insensitive pattern, to look for in folded text). Empty when none can be derived
+    (the pattern is always tried)."""
     from re import _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
-    clauses = _clauses(list(parsed), is_folded(pattern))
-    return min(clauses, key=_cost) if clauses else None
+    clauses = sorted(set(_clauses(list(parsed), is_folded(pattern))), key=lambda c: (_cost(c), sorted(c)))
+    return tuple(clauses[:_MAX_CLAUSES])
+
+
+def _prefilter(pattern: re.Pattern[str]) -> Clause | None:
+    """The most selective clause of :func:`_prefilter_clauses`, or None."""
+    clauses = _prefilter_clauses(pattern)
+    return clauses[0] if clauses else None
 
 
 _GUARD_MAX = 24  # most distinct first characters a guard lists
@@ -351,7 +361,7 @@ def _rule(spec: dict[str, Any], source: str) -> CueRule:
         description_en=spec.get("description_en", ""),
         examples=tuple(spec.get("examples", ())),
         counter_examples=tuple(spec.get("counter_examples", ())),
-        parts=tuple((_guarded(p), _prefilter(p)) for p in (_compile_patterns([x], where) for x in spec["patterns"])),
+        parts=tuple((_guarded(p), _prefilter_clauses(p)) for p in (_compile_patterns([x], where) for x in spec["patterns"])),
     )
 
 
@@ -428,16 +438,16 @@ def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, i
     return best
 
 
-def _automaton(entries: dict[str, set[int]]) -> Any:
+def _automaton(entries: dict[str, Any]) -> Any:
     """An Aho-Corasick automaton (pyahocorasick) of ``entries``' strings, each carrying its
-    pattern numbers: one pass over a text reports every occurrence of every string."""
+    value: one pass over a text reports every occurrence of every string."""
     import ahocorasick
 
     if not entries:
         return None
     automaton = ahocorasick.Automaton()
-    for string, gids in entries.items():
-        automaton.add_word(string, tuple(sorted(gids)))
+    for string, value in entries.items():
+        automaton.add_word(string, value)
     automaton.make_automaton()
     return automaton
 
@@ -445,42 +455,62 @@ def _automaton(entries: dict[str, set[int]]) -> Any:
 class _Prefilter:
     """Which patterns can match a text, from one Aho-Corasick pass over it.
 
-    Every pattern's prefilter clause (strings of which each match contains one) goes into an
-    automaton; only the patterns whose strings occur in the text are run (case-insensitive
-    patterns: their folded strings, looked up in the folded text). Patterns without a clause
-    always run. The clauses are derived from the patterns themselves, so the prefilter never
-    changes a result (a test compares it with running every pattern)."""
+    Each pattern has up to three prefilter clauses (sets of strings; every match contains one
+    string of each), derived from the pattern itself. All clause strings go into an automaton;
+    a pass over the text tells which clauses hold, and a pattern runs only when all of its
+    clauses hold (case-insensitive patterns: their folded strings, looked up in the folded
+    text). Patterns without a clause always run. The prefilter never changes a result (a test
+    compares it with running every pattern)."""
 
     def __init__(self, rules: Sequence[CueRule]) -> None:
         self.rules = tuple(rules)
         # patterns are numbered in (rule, pattern) order, so that sorted numbers keep that order
         self.parts: list[tuple[int, int]] = []
         always: list[int] = []
-        exact: dict[str, set[int]] = {}
-        folded: dict[str, set[int]] = {}
+        clause_ids: dict[tuple[bool, Clause], int] = {}
+        strings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})  # exact, folded
+        first: dict[int, list[tuple[int, frozenset[int]]]] = {}  # clause → (pattern, its other clauses)
         for ri, rule in enumerate(self.rules):
-            for pi, (pattern, clause) in enumerate(rule.parts):
+            for pi, (pattern, clauses) in enumerate(rule.parts):
                 gid = len(self.parts)
                 self.parts.append((ri, pi))
-                if clause is None:
+                if not clauses:
                     always.append(gid)
                     continue
-                table = folded if is_folded(pattern) else exact
-                for string in clause:
-                    table.setdefault(string, set()).add(gid)
-        self.always = frozenset(always)
-        self.exact = _automaton(exact)
-        self.folded = _automaton(folded)
+                fold = is_folded(pattern)
+                ids = []
+                for clause in clauses:
+                    cid = clause_ids.setdefault((fold, clause), len(clause_ids))
+                    ids.append(cid)
+                    for string in clause:
+                        strings[fold].setdefault(string, set()).add(cid)
+                first.setdefault(ids[0], []).append((gid, frozenset(ids[1:])))
+        self.always = tuple(always)
+        # each string carries its clauses and the patterns whose first clause it is in
+        self.exact, self.folded = (
+            _automaton({
+                string: (tuple(sorted(cids)), tuple(entry for c in sorted(cids) for entry in first.get(c, ())))
+                for string, cids in table.items()
+            })
+            for table in strings
+        )
 
     def numbers(self, text: str) -> list[int]:
         """Numbers of the patterns worth running on ``text``, ascending."""
-        found = set(self.always)
+        held: set[int] = set()  # the clauses that hold
+        maybe: list[tuple[int, frozenset[int]]] = []  # patterns whose first clause holds
         if self.exact is not None:
-            for _, gids in self.exact.iter(text):
-                found.update(gids)
+            for _, (ids, entries) in self.exact.iter(text):
+                held.update(ids)
+                maybe += entries
         if self.folded is not None:
-            for _, gids in self.folded.iter(text.translate(FOLD)):
-                found.update(gids)
+            for _, (ids, entries) in self.folded.iter(text.translate(FOLD)):
+                held.update(ids)
+                maybe += entries
+        found = set(self.always)
+        for gid, others in maybe:
+            if others <= held:
+                found.add(gid)
         return sorted(found)
 
     def candidates(self, text: str) -> dict[int, list[int]]:
