@@ -77,11 +77,14 @@ class Analysis:
     meta: Metadata = field(default_factory=Metadata)
 
 
+_NO_METADATA = Metadata()
+
+
 def analyse(text: str, meta: Metadata | None = None) -> Analysis:
     norm = normalize(text)
     entities = find_entities(norm)
     hits = match_rules(norm.text, entities)
-    return Analysis(norm, entities, hits, meta or Metadata())
+    return Analysis(norm, entities, hits, meta or _NO_METADATA)
 
 
 def masked_text(a: Analysis) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from notice_nlp.resources import load_toml, rules_version
 from notice_nlp.screening.cues import CueHit, tag_info
-from notice_nlp.screening.features import Analysis, Metadata, analyse, is_night, local_time, masked_text, sender_kind, symbolic_features
+from notice_nlp.screening.features import _NO_METADATA, Analysis, Metadata, analyse, is_night, local_time, masked_text, sender_kind, symbolic_features
 from notice_nlp.screening.model import Model, load_model
 from notice_nlp.screening.verdict import LABELS, Advice, Reason, TagRef, Verdict
 
@@ -112,7 +112,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 def decide(a: Analysis, proba: Sequence[float], model: Model) -> Verdict:
     th = _thresholds()
-    scores = {lab: round(float(p), 4) for lab, p in zip(model.classes, proba)}
+    scores = {lab: round(p, 4) for lab, p in zip(model.classes, map(float, proba))}
     model_label = max(scores, key=lambda k: scores[k])
     review: list[str] = []
     if not a.norm.text.strip():
@@ -264,7 +264,7 @@ def screen_many(
     def flush() -> Iterator[Verdict]:
         masked = [masked_text(a) for a in batch]
         sym = [symbolic_features(a) for a in batch]
-        probs = model.proba(masked, sym)
+        probs = model.proba(masked, sym).tolist()  # Python floats: cheaper to round one by one
         for a, p in zip(batch, probs):
             yield decide(a, p, model)
         batch.clear()
@@ -281,6 +281,6 @@ def screen_many(
 
 def _metadata(raw: Mapping[str, Any] | None) -> Metadata:
     if not raw:
-        return Metadata()
+        return _NO_METADATA
     known = {k: raw[k] for k in ("sender", "received_at", "recipient_role", "messages_today") if raw.get(k) not in (None, "")}
     return Metadata.from_kwargs(**known)
