@@ -121,3 +121,67 @@ def test_any_text_normalises(text: str) -> None:
     n.text.encode("utf-8")  # no lone surrogates survive
     s, e = n.to_original(0, len(n.text))
     assert 0 <= s <= e <= len(text)
+
+
+# ----------------------------------------------------------------------------- skipping steps
+# normalize() skips a step when its trigger (a quick search) says the step would find nothing;
+# a trigger that is wrongly false would silently change the output.
+
+from notice_nlp.text import normalize as _norm  # noqa: E402
+
+_TRIGGER_ALPHABET = st.sampled_from(
+    list("征信逾期催收法院还款贷加微信关系一二三四五六七八九零幺两〇○O0123456789 -./·~*\\|'`_\t\n\r")
+    + list("\u200b\u00ad\ufeff\x00\x85\ud800()（）,，。:：/abcdefghinorstuvwxyzCDKOTVX")
+    + list("аеосхуАВЕКМ❶➀⓪ΟΑ🤑💰👍☎✅↑■\ufe0f\u200d\u3000＿点點·ſıİK")
+    + ["(guān)", "(xì)", "(A)", "加V", "薇信", "崔收", "正信", "认证", "dot", "DOT", "(dot)", "[dot]", "（点）"]
+    + ["com", "CN", "Top", "site", "ſite", "ınfo", "io", "h t t p s", "://", "t . cn / x"]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(_TRIGGER_ALPHABET, max_size=30).map("".join), st.text(max_size=40)))
+def test_a_step_is_skipped_only_when_it_would_find_nothing(text: str) -> None:
+    for name, trigger, step, _ordered in _norm._pipeline():
+        if trigger is not None and step is not None and not trigger(text):
+            assert step(text) == [], name
+    domain = _norm._url_patterns()[0]
+    if domain.search(text) is not None:
+        assert _norm._url_trigger().search(text) is not None
+
+
+_TRIGGER_EXAMPLES = {
+    "control": ["a\u200bb", "a\r\nb"],
+    "homoglyph": ["раураl", "❶➀"],
+    "emoji": ["征💰信", "a👍b"],
+    "separator": ["征 信", "逾-期"],
+    "phrase": ["加V", "崔收"],
+    "digits": ["幺三八零零一二三四五六", "138零零123456"],
+}
+_URL_EXAMPLES = ["pay点com", "pay dot COM", "x 。ſite", "x.İo/a", "ab(dot)net", "t . cn / x", "K.Cn", "a · top"]
+
+
+def test_each_trigger_fires_on_examples_of_its_step() -> None:
+    steps = {name: (trigger, step) for name, trigger, step, _ in _norm._pipeline() if trigger is not None}
+    assert set(steps) == set(_TRIGGER_EXAMPLES)
+    for name, examples in _TRIGGER_EXAMPLES.items():
+        trigger, step = steps[name]
+        for raw in examples:
+            assert step(raw), (name, raw)
+            assert trigger(raw), (name, raw)
+    for raw in _URL_EXAMPLES:
+        assert _norm._url_patterns()[0].search(raw), raw
+        assert _norm._url_trigger().search(raw), raw
+
+
+def test_fast_edit_constructor_builds_the_same_edit() -> None:
+    args = ("nfkc", "nfkc", "format", 3, 4, "，", ",")
+    fast, slow = _norm._new_edit(*args), _norm.NormEdit(*args)
+    assert type(fast) is type(slow) and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(AttributeError):
+        fast.start = 0  # type: ignore[misc]
+
+
+def test_ignorecase_closure_covers_what_re_ignorecase_matches() -> None:
+    assert _norm._ignorecase_closure({"t", "."}) == {"t", "T", "."}
+    assert {"s", "S", "ſ"} <= _norm._ignorecase_closure({"s"})
+    assert {"k", "K", "\u212a"} <= _norm._ignorecase_closure({"k"})
