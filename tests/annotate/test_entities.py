@@ -434,3 +434,65 @@ def test_arbitrary_unicode_never_crashes(text: str) -> None:
     norm = normalize(text)
     for e in find_entities(norm):
         assert norm.original[e.start : e.end] == e.text
+
+
+# --- prechecks that skip work (notice_nlp.annotate.entities: ``_Ctx`` facts, ``_holds_any``)
+# Each recogniser, or one of its patterns, is skipped when a cheap fact about the text shows it
+# cannot match: too few digits or too short a run of them, no mask character, none of the
+# words a pattern starts with or ends on. The texts below sit at those thresholds; each entity
+# must still be found.
+GATED: list[tuple[str, str, str]] = [
+    ("请拨打12368核实", "short_code", "12368"),  # five digits in a row: the shortest code
+    ("来电显示0755-96110", "short_code", "0755-96110"),
+    ("端口1069012345678", "short_code", "1069012345678"),
+    ("请拨打110报警", "short_code", "110"),  # the police code has only three digits
+    ("电话138xxxx800x", "phone_mobile", "138xxxx800x"),  # six digits: the fewest a number keeps
+    ("卡号6222****1234", "bank_account", "6222****1234"),  # a run of four, eight digits in all
+    ("尾号xxxx的卡", "bank_account", "xxxx"),  # no digit at all
+    ("身份证1101**********1234", "person_id", "1101**********1234"),
+    ("已逾期三十天", "date_deadline", "逾期三十天"),
+    ("超期3期", "date_deadline", "超期3期"),
+    ("请在3天内处理", "date_deadline", "3天内"),
+    ("24小时之后冻结", "date_deadline", "24小时之后"),
+    ("欠款¥1200", "amount", "¥1200"),
+    ("人民币500元", "amount", "人民币500元"),
+    ("CNY 300", "amount", "CNY 300"),
+    ("HK$300", "amount", "HK$300"),
+]
+
+
+@pytest.mark.parametrize(("text", "etype", "sub"), GATED)
+def test_gated_recognisers_still_fire(text: str, etype: str, sub: str) -> None:
+    assert any(e.type == etype and e.text == sub for e in _entities(text)), [(e.type, e.text) for e in _entities(text)]
+
+
+def _open_all_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every precheck pass: the recognisers then run every pattern on every text."""
+    from notice_nlp.annotate import entities as ent
+
+    monkeypatch.setattr(ent._Ctx, "of", classmethod(lambda cls, text: cls(text, 10**6, 10**6, True)))
+    monkeypatch.setattr(ent, "_holds_any", lambda text, needles: True)
+
+
+_GATE_ALPHABET = st.sampled_from(
+    list("0123456789xX*●×-/ .:¥$元万千天内后号年月日期周【】()+")
+    + ["逾期", "超期", "之内", "以后", "人民币", "RMB", "CNY", "HK$", "尾号", "身份证", "110", "400", "800", "0086",
+       "+86", "96", "95", "106", "12", "138", "6222", "报警", "拨打", "明天", "下周五", "法院", "银行", "微信", "QQ"]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_GATE_ALPHABET, max_size=30).map("".join))
+def test_prechecks_only_skip_work(text: str) -> None:
+    norm = normalize(text)
+    expected = [e.to_dict() for e in find_entities(norm)]
+    with pytest.MonkeyPatch.context() as mp:
+        _open_all_gates(mp)
+        assert [e.to_dict() for e in find_entities(norm)] == expected
+
+
+def test_prechecks_only_skip_work_on_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [row[0] for row in POSITIVE] + [row[0] for row in TRAPS] + [row[0] for row in GATED]
+    expected = [[e.to_dict() for e in _entities(t)] for t in texts]
+    _open_all_gates(monkeypatch)
+    assert [[e.to_dict() for e in _entities(t)] for t in texts] == expected
