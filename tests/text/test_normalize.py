@@ -185,3 +185,17 @@ def test_ignorecase_closure_covers_what_re_ignorecase_matches() -> None:
     assert _norm._ignorecase_closure({"t", "."}) == {"t", "T", "."}
     assert {"s", "S", "ſ"} <= _norm._ignorecase_closure({"s"})
     assert {"k", "K", "\u212a"} <= _norm._ignorecase_closure({"k"})
+
+
+def test_fast_normalized_constructor_builds_the_same_object() -> None:
+    import pickle
+
+    from notice_nlp.text.normalize import Normalized
+
+    n = normalize("關(guān)係，加V 征 信")
+    slow = Normalized(n.text, n.original, n.edits, n.converted, n._maps)
+    assert type(n) is Normalized and n == slow and hash(n) == hash(slow) and repr(n) == repr(slow)
+    assert list(vars(n).items()) == list(vars(slow).items())
+    assert pickle.loads(pickle.dumps(n)) == slow
+    with pytest.raises(AttributeError):
+        n.text = "x"  # type: ignore[misc]

@@ -38,7 +38,7 @@ from typing import Any
 
 from notice_nlp.resources import load_toml
 from notice_nlp.text.convert import get_converter
-from notice_nlp.text.offsets import StepMap, apply_edits, rewrite
+from notice_nlp.text.offsets import StepMap, apply_edits
 
 __all__ = ["Normalized", "NormEdit", "normalize"]
 
@@ -117,6 +117,32 @@ def _edit_constructor() -> Callable[[str, str, str, int, int, str, str], NormEdi
 _new_edit = _edit_constructor()
 
 
+def _normalized_constructor() -> Callable[[str, str, tuple[NormEdit, ...], bool, tuple[StepMap, ...]], Normalized]:
+    """A function equal to ``Normalized(text, original, edits, converted, maps)``, ~2x faster:
+    the instance dictionary is filled directly instead of through five ``object.__setattr__``
+    calls of the frozen dataclass's ``__init__`` (in the same order, so ``vars()`` is equal)."""
+    if tuple(f.name for f in fields(Normalized)) != ("text", "original", "edits", "converted", "_maps"):
+        raise RuntimeError("Normalized fields changed: update _normalized_constructor")
+    new = object.__new__
+
+    def new_normalized(
+        text: str, original: str, edits: tuple[NormEdit, ...], converted: bool, maps: tuple[StepMap, ...]
+    ) -> Normalized:
+        n = new(Normalized)
+        d = n.__dict__
+        d["text"] = text
+        d["original"] = original
+        d["edits"] = edits
+        d["converted"] = converted
+        d["_maps"] = maps
+        return n
+
+    return new_normalized
+
+
+_new_normalized = _normalized_constructor()
+
+
 # --------------------------------------------------------------------------- step helpers
 
 Found = list[tuple[int, int, str, str, str]]  # start, end, replacement, rule id, kind
@@ -182,11 +208,13 @@ def _step_nfkc(text: str) -> Found:
         return []
     pat, table = _nfkc_table()
     get = table.get
-    return [
-        (m.start(), m.end(), repl, "nfkc", "format")
-        for m in pat.finditer(text)
-        if (repl := get(m.group())) is not None
-    ]
+    out: Found = []
+    for m in pat.finditer(text):  # a plain loop: ~15% faster than a comprehension here
+        repl = get(m.group())
+        if repl is not None:
+            s = m.start()
+            out.append((s, s + 1, repl, "nfkc", "format"))  # the pattern matches one character
+    return out
 
 
 @functools.cache
@@ -461,7 +489,7 @@ def normalize(text: str, *, convert: bool = True) -> Normalized:
     original = text
     if not text:
         return Normalized("", "")
-    # Only steps that move positions leave a map (see offsets.rewrite); with no map yet, a
+    # Only steps that move positions leave a map (as in offsets.rewrite); with no map yet, a
     # position in the text is a position in the original.
     maps: list[StepMap] = []
     edits: list[NormEdit] = []
@@ -487,12 +515,28 @@ def normalize(text: str, *, convert: bool = True) -> Normalized:
             continue
         if not ordered:
             found = _disjoint(found)
+        # One pass over the edits: apply them as offsets.rewrite does (a one-character-for-one-
+        # character replacement needs no map entry) and record each with its span mapped back
+        # to the original through the maps of the earlier steps.
+        pieces: list[str] = []
+        moved: list[tuple[int, int, int, int]] = []  # input and output span of each other edit
+        cursor = 0
+        shift = 0  # output position - input position after the edits so far
         for s, e, repl, rule, kind in found:
+            pieces.append(text[cursor:s])
+            pieces.append(repl)
+            cursor = e
+            n = len(repl)
+            if n != 1 or e - s != 1:
+                moved.append((s, e, s + shift, s + shift + n))
+                shift += n - (e - s)
             if maps:
                 for mp in reversed(maps):
                     s, e = mp.span(s, e)
             edits.append(_new_edit(name, rule, kind, s, e, original[s:e], repl))
-        text, mp = rewrite(text, found)
-        if mp is not None:
-            maps.append(mp)
-    return Normalized(text, original, tuple(edits), converted, tuple(maps))
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+        if moved:
+            in_s, in_e, out_s, out_e = zip(*moved)
+            maps.append(StepMap(in_s, in_e, out_s, out_e))
+    return _new_normalized(text, original, tuple(edits), converted, tuple(maps))
