@@ -156,6 +156,7 @@ _TRIGGER_EXAMPLES = {
     "separator": ["征 信", "逾-期"],
     "phrase": ["加V", "崔收"],
     "digits": ["幺三八零零一二三四五六", "138零零123456"],
+    "url": ["h t t p s : / / x", "HTTP：//"],
 }
 _URL_EXAMPLES = ["pay点com", "pay dot COM", "x 。ſite", "x.İo/a", "ab(dot)net", "t . cn / x", "K.Cn", "a · top"]
 
@@ -171,6 +172,7 @@ def test_each_trigger_fires_on_examples_of_its_step() -> None:
     for raw in _URL_EXAMPLES:
         assert _norm._url_patterns()[0].search(raw), raw
         assert _norm._url_trigger().search(raw), raw
+        assert steps["url"][0](raw), raw
 
 
 def test_fast_edit_constructor_builds_the_same_edit() -> None:

@@ -146,6 +146,7 @@ _new_normalized = _normalized_constructor()
 # --------------------------------------------------------------------------- step helpers
 
 Found = list[tuple[int, int, str, str, str]]  # start, end, replacement, rule id, kind
+Trigger = Callable[[str], object]  # see _pipeline()
 
 
 _NFKC_BLOCKS = (
@@ -336,7 +337,15 @@ def _phrases() -> tuple[re.Pattern[str], dict[str, list[_Phrase]]]:
         for form in spec["from"]:
             by_form.setdefault(form, []).append(ph)
     forms = sorted(by_form, key=len, reverse=True)
-    return re.compile("|".join(re.escape(f) for f in forms)), by_form
+    # The longest form wins at a position ("f1|f2|…", longest first). Written as one group per
+    # first character, the forms of each in the same order ("加(?:薇信|V|…)|薇(?:信)|…"), it
+    # matches the same form: at a position only the group of that character can match. The
+    # engine then tests ~50 first characters at a candidate instead of ~150 forms.
+    by_first: dict[str, list[str]] = {}
+    for f in forms:
+        by_first.setdefault(f[0], []).append(f[1:])
+    alternatives = (re.escape(c) + "(?:" + "|".join(map(re.escape, rests)) + ")" for c, rests in by_first.items())
+    return re.compile("|".join(alternatives)), by_form
 
 
 def _step_phrase(text: str) -> Found:
@@ -406,7 +415,19 @@ def _url_trigger() -> re.Pattern[str]:
     spec = _rules()["url"]
     tlds = "|".join(sorted(spec["tlds"], key=len, reverse=True))
     last = _ignorecase_closure({"."} | {d[-1] for d in spec["dot_words"]})
-    return re.compile(rf"{char_class([ord(c) for c in last])}\s*(?i:(?:{tlds})(?![A-Za-z0-9]))")
+    first = "".join(sorted({re.escape(t[0]) for t in spec["tlds"]}))  # a quick test before the TLDs
+    return re.compile(rf"{char_class([ord(c) for c in last])}\s*(?i:(?=[{first}])(?:{tlds})(?![A-Za-z0-9]))")
+
+
+@functools.cache
+def _url_may_change() -> Trigger:
+    """The trigger of the url step: the scheme's condition or the domain's trigger."""
+    domain_trigger = _url_trigger().search
+
+    def may_change(text: str) -> bool:
+        return ("/" in text and (":" in text or "：" in text)) or domain_trigger(text) is not None
+
+    return may_change
 
 
 def _ignorecase_closure(chars: set[str]) -> set[str]:
@@ -441,7 +462,6 @@ def _step_url(text: str) -> Found:
     return out
 
 
-Trigger = Callable[[str], object]
 # (name, trigger, step, its matches come sorted and disjoint); t2s is handled in normalize()
 Pipeline = tuple[tuple[str, Trigger | None, Callable[[str], Found] | None, bool], ...]
 
@@ -463,7 +483,7 @@ def _pipeline() -> Pipeline:
         ("t2s", None, None, True),
         ("phrase", _phrases()[0].search, _step_phrase, True),
         ("digits", _digits_trigger().search, _step_digits, True),
-        ("url", None, _step_url, False),  # tests its own patterns' conditions first
+        ("url", _url_may_change(), _step_url, False),
     )
 
 
