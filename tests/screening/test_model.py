@@ -101,3 +101,17 @@ def test_batch_and_single_routes_give_the_same_probabilities() -> None:
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.allclose(batch, expected, atol=1e-9)
     assert np.allclose(single, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("docs", BATCHES)
+def test_word_batch_route_equals_analyzer_route(docs: list[str]) -> None:
+    from notice_nlp.screening.model import _NUMPY_BATCH
+
+    model = get_model()
+    assert model._plain_words
+    batch = (docs * _NUMPY_BATCH)[: max(_NUMPY_BATCH, len(docs))]
+    ours = model._word_entries(batch)
+    theirs = model._tfidf_entries(model._word_an, model.word_vec.vocabulary_, model.word_vec.idf_, batch)
+    a, b = _triples(*ours), _triples(*theirs)
+    assert [(r, c) for r, c, _ in a] == [(r, c) for r, c, _ in b]
+    assert np.allclose([v for *_, v in a], [v for *_, v in b], rtol=1e-6, atol=0)
