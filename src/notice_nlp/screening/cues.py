@@ -452,6 +452,13 @@ def _automaton(entries: dict[str, Any]) -> Any:
     return automaton
 
 
+def _minimal(clause: Clause) -> list[str]:
+    """The clause's strings without those that contain another of its strings: the clause
+    holds exactly when one of these occurs (弄死你 is redundant next to 弄死), and the automaton
+    reports fewer matches."""
+    return [s for s in clause if not any(o != s and o in s for o in clause)]
+
+
 class _Prefilter:
     """Which patterns can match a text, from one Aho-Corasick pass over it.
 
@@ -482,7 +489,7 @@ class _Prefilter:
                 for clause in clauses:
                     cid = clause_ids.setdefault((fold, clause), len(clause_ids))
                     ids.append(cid)
-                    for string in clause:
+                    for string in _minimal(clause):
                         strings[fold].setdefault(string, set()).add(cid)
                 first.setdefault(ids[0], []).append((gid, frozenset(ids[1:])))
         self.always = tuple(always)
