@@ -58,6 +58,11 @@ class CueRule:
     counter_examples: tuple[str, ...]
     parts: tuple[tuple[re.Pattern[str], tuple[Clause, ...]], ...] = ()  # each pattern with its prefilter clauses
 
+    @functools.cached_property
+    def description(self) -> str:
+        """The description a verdict's reason shows: Chinese / English."""
+        return f"{self.description_zh} / {self.description_en}".strip(" /")
+
 
 Clause = frozenset[str]  # every match contains at least one of these strings
 

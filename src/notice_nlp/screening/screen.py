@@ -63,8 +63,7 @@ def _advice_for(kind: str, key: str) -> tuple[Advice, ...]:
 def _reason(a: Analysis, hit: CueHit) -> Reason:
     s, e = a.norm.to_original(hit.start, hit.end)
     r = hit.rule
-    desc = f"{r.description_zh} / {r.description_en}".strip(" /")
-    return Reason(r.id, r.tag, a.norm.original[s:e], s, e, desc, r.citation)
+    return Reason(r.id, r.tag, a.norm.original[s:e], s, e, r.description, r.citation)
 
 
 @functools.cache
