@@ -201,3 +201,17 @@ def test_fast_normalized_constructor_builds_the_same_object() -> None:
     assert pickle.loads(pickle.dumps(n)) == slow
     with pytest.raises(AttributeError):
         n.text = "x"  # type: ignore[misc]
+
+
+def test_nfkc_after_a_dropped_character_and_with_longer_forms_maps_back() -> None:
+    raw = "\u200b㈱，…x"
+    n = normalize(raw)
+    assert n.text == "(株),...x"
+    assert [(e.step, e.start, e.end, e.before, e.after) for e in n.edits] == [
+        ("control", 0, 1, "\u200b", ""),
+        ("nfkc", 1, 2, "㈱", "(株)"),
+        ("nfkc", 2, 3, "，", ","),
+        ("nfkc", 3, 4, "…", "..."),
+    ]
+    assert n.original_span(1, 2) == "㈱"
+    assert n.original_span(n.text.index("x"), len(n.text)) == "x"
