@@ -128,6 +128,7 @@ def test_any_text_normalises(text: str) -> None:
 # a trigger that is wrongly false would silently change the output.
 
 from notice_nlp.text import normalize as _norm  # noqa: E402
+from notice_nlp.text.convert import get_converter  # noqa: E402
 
 _TRIGGER_ALPHABET = st.sampled_from(
     list("征信逾期催收法院还款贷加微信关系一二三四五六七八九零幺两〇○O0123456789 -./·~*\\|'`_\t\n\r")
@@ -135,15 +136,18 @@ _TRIGGER_ALPHABET = st.sampled_from(
     + list("аеосхуАВЕКМ❶➀⓪ΟΑ🤑💰👍☎✅↑■\ufe0f\u200d\u3000＿点點·ſıİK")
     + ["(guān)", "(xì)", "(A)", "加V", "薇信", "崔收", "正信", "认证", "dot", "DOT", "(dot)", "[dot]", "（点）"]
     + ["com", "CN", "Top", "site", "ſite", "ınfo", "io", "h t t p s", "://", "t . cn / x"]
+    + ["關係", "帳戶", "隨著", "什麼", "網際網路", "徵", "擡", "𠮷", "\U0002a6a5"]
 )
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.lists(_TRIGGER_ALPHABET, max_size=30).map("".join), st.text(max_size=40)))
 def test_a_step_is_skipped_only_when_it_would_find_nothing(text: str) -> None:
-    for name, trigger, step, _ordered in _norm._pipeline():
+    for name, trigger, step, _apply in _norm._pipeline():
         if trigger is not None and step is not None and not trigger(text):
             assert step(text) == [], name
+        if name == "t2s" and trigger is not None and not trigger(text):
+            assert get_converter().convert_with_edits(text) == (text, [])
     domain = _norm._url_patterns()[0]
     if domain.search(text) is not None:
         assert _norm._url_trigger().search(text) is not None
@@ -162,7 +166,7 @@ _URL_EXAMPLES = ["pay点com", "pay dot COM", "x 。ſite", "x.İo/a", "ab(dot)ne
 
 
 def test_each_trigger_fires_on_examples_of_its_step() -> None:
-    steps = {name: (trigger, step) for name, trigger, step, _ in _norm._pipeline() if trigger is not None}
+    steps = {name: (trigger, step) for name, trigger, step, _ in _norm._pipeline() if step is not None and trigger is not None}
     assert set(steps) == set(_TRIGGER_EXAMPLES)
     for name, examples in _TRIGGER_EXAMPLES.items():
         trigger, step = steps[name]
@@ -173,6 +177,12 @@ def test_each_trigger_fires_on_examples_of_its_step() -> None:
         assert _norm._url_patterns()[0].search(raw), raw
         assert _norm._url_trigger().search(raw), raw
         assert steps["url"][0](raw), raw
+    t2s = {name: trigger for name, trigger, _f, _a in _norm._pipeline()}["t2s"]
+    assert t2s is not None
+    for raw in ["關係", "網際網路", "徵信"]:
+        assert get_converter().convert_with_edits(raw) != (raw, [])
+        assert t2s(raw), raw
+    assert "t2s" not in [name for name, *_ in _norm._pipeline(False)]
 
 
 def test_fast_edit_constructor_builds_the_same_edit() -> None:
