@@ -50,8 +50,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -108,6 +110,15 @@ class _Cand(NamedTuple):
     flags: tuple[str, ...] = ()
 
 
+_tuple_new = tuple.__new__
+
+
+def _cand(type_: str, start: int, end: int, value: Any, flags: tuple[str, ...] = ()) -> _Cand:
+    """``_Cand(type_, start, end, value, flags)``: the NamedTuple's own constructor goes through
+    a Python-level ``__new__`` and costs twice as much."""
+    return _tuple_new(_Cand, (type_, start, end, value, flags))
+
+
 # --------------------------------------------------------------------------- character classes
 
 _MASK = "xX*×●"
@@ -140,12 +151,18 @@ def _n_digits(s: str) -> int:
     return len(_ASCII_DIGIT.findall(s))
 
 
-def _finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]] | tuple[()]:
+def _finditer(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
     """``pattern.finditer(text)``, cheaper when nothing matches (most patterns on most texts):
-    a search costs half as much as setting up the iterator. The iterator then starts at the
-    first match, so it yields the same matches."""
+    a search costs half as much as setting up the iterator. The matches after the first are
+    those of a finditer that starts where the first ends, as the iterator would go on (after
+    an empty match it could not match there again: then it starts at the first match)."""
     m = pattern.search(text)
-    return () if m is None else pattern.finditer(text, m.start())
+    if m is None:
+        return ()
+    end = m.end()
+    if end == m.start():
+        return pattern.finditer(text, end)
+    return itertools.chain((m,), pattern.finditer(text, end))
 
 
 def _before(text: str, pos: int, n: int) -> str:
@@ -212,7 +229,7 @@ def parse_number(s: str) -> Decimal | None:
     一万二 = 12000). Returns None when ``s`` is not a number.
     """
     plain = s.replace(",", "")
-    if _PLAIN_NUMBER.fullmatch(plain):
+    if plain.isascii() and (plain.isdigit() or _PLAIN_NUMBER.fullmatch(plain)):
         return Decimal(plain)
     total = section = Decimal(0)
     num: Decimal | None = None
@@ -247,6 +264,13 @@ def parse_number(s: str) -> Decimal | None:
             num = num * last_unit / 10
         section += num
     return total + section
+
+
+def _small_int(s: str) -> int | None:
+    """``int(s)`` when ``s`` is a short run of ASCII digits, else None. For such a string it
+    equals ``int(parse_number(s))``, and ``str()`` of it equals ``_fmt_decimal(parse_number(s))``
+    (up to 28 digits, the Decimal precision): the common case, without Decimal arithmetic."""
+    return int(s) if len(s) <= 18 and s.isascii() and s.isdigit() else None
 
 
 def _fmt_decimal(d: Decimal) -> str:
@@ -294,7 +318,7 @@ class _Lists:
     suffixes: tuple[_OrgSuffix, ...]
     stop_chars: frozenset[str]
     invented: tuple[tuple[str, str], ...]  # (name, kind)
-    invented_any: re.Pattern[str]  # finds a name holding any of them
+    invented_min_len: int  # a shorter name cannot hold one of them
     suffixes_by_first: dict[str, tuple[_OrgSuffix, ...]]  # by the first character of the lead, in order
 
 
@@ -389,7 +413,7 @@ def _lists() -> _Lists:
         suffixes=suffixes,
         stop_chars=frozenset(data["org_stop_chars"]),
         invented=tuple((n["name"], n["kind"]) for n in data["invented_bodies"]),
-        invented_any=re.compile(_alternation([n["name"] for n in data["invented_bodies"]]) or "(?!)"),
+        invented_min_len=min((len(n["name"]) for n in data["invented_bodies"]), default=1 << 30),
         suffixes_by_first=_by_first_char(suffixes),
     )
 
@@ -549,7 +573,8 @@ class _Patterns:
     police: re.Pattern[str]
     url_scheme: re.Pattern[str]
     url_bare: re.Pattern[str]
-    url_ipish: re.Pattern[str]
+    url_tld: re.Pattern[str]  # a dot and a top-level domain, as every bare link ends
+    url_ipish: re.Pattern[str]  # three dots between digits, as every dotted quad holds
     url_ip: re.Pattern[str]
     amount_cur: re.Pattern[str]
     amount_arabic: re.Pattern[str]
@@ -609,7 +634,9 @@ def _patterns() -> _Patterns:
             rf"[A-Za-z0-9](?<![A-Za-z0-9@.\-_/][\s\S])(?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.(?:{label}\.)*(?i:{tlds})"
             rf"(?![A-Za-z0-9\-])(?P<rest>(?::[0-9]{{2,5}})?(?:[/?#]{_URL_CHARS}*)?)"
         ),
-        url_ipish=re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),
+        # both gates start with the dot, a literal the engine finds fast
+        url_tld=re.compile(rf"\.(?i:{tlds})(?![A-Za-z0-9\-])"),
+        url_ipish=re.compile(r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),
         url_ip=re.compile(
             r"(?<![0-9A-Za-z.])(?P<host>(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2}))"
             rf"(?P<rest>(?::[0-9]{{2,5}})?(?:/{_URL_CHARS}*)?)(?![0-9])"
@@ -689,12 +716,18 @@ class _Ctx:
 
     @classmethod
     def of(cls, text: str) -> _Ctx:
+        ctx = object.__new__(cls)  # the slots set here, without a call to __init__
+        ctx.text = text
         runs = _DIGIT_RUN.findall(text)
-        if not runs:
-            return cls(text, 0, 0, False)
-        lengths = list(map(len, runs))
-        masked = _holds_any(text, _MASK) and _MASKED.search(text) is not None
-        return cls(text, max(lengths), sum(lengths), masked)
+        if runs:
+            lengths = list(map(len, runs))
+            ctx.longest_run = max(lengths)
+            ctx.n_digits = sum(lengths)
+            ctx.masked = _holds_any(text, _MASK) and _MASKED.search(text) is not None
+        else:
+            ctx.longest_run = ctx.n_digits = 0
+            ctx.masked = False
+        return ctx
 
 
 def _holds_any(text: str, needles: Iterable[str]) -> bool:
@@ -729,7 +762,7 @@ def _find_phone_mobile(ctx: _Ctx, out: list[_Cand]) -> None:
         flags = ("masked",) if _has_mask(num) else ()
         if len(num) != len(_strip_seps(raw)):
             flags += ("cn_prefix",)
-        out.append(_Cand("phone_mobile", m.start(), m.end(), num, flags))
+        out.append(_cand("phone_mobile", m.start(), m.end(), num, flags))
 
 
 def _find_phone_intl(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -738,11 +771,11 @@ def _find_phone_intl(ctx: _Ctx, out: list[_Cand]) -> None:
     for m in _finditer(_patterns().intl, ctx.text):
         num = _strip_seps(m.group("num"))
         flags = ("international", "masked") if _has_mask(num) else ("international",)
-        out.append(_Cand("phone_intl", m.start(), m.end(), "+" + num, flags))
+        out.append(_cand("phone_intl", m.start(), m.end(), "+" + num, flags))
 
 
 def _find_phone_landline(ctx: _Ctx, out: list[_Cand]) -> None:
-    if ctx.n_digits < 9 or "0" not in ctx.text:
+    if ctx.n_digits < 9 or ctx.longest_run < 7 or "0" not in ctx.text:  # the number: 7 or 8 digits
         return
     for m in _finditer(_patterns().landline, ctx.text):
         value = f"0{m.group('area')}-{m.group('num')}"
@@ -750,7 +783,7 @@ def _find_phone_landline(ctx: _Ctx, out: list[_Cand]) -> None:
         if m.group("ext"):
             value += f"转{m.group('ext')}"
             flags = ("extension",)
-        out.append(_Cand("phone_landline", m.start(), m.end(), value, flags))
+        out.append(_cand("phone_landline", m.start(), m.end(), value, flags))
 
 
 def _find_phone_400_800(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -761,7 +794,7 @@ def _find_phone_400_800(ctx: _Ctx, out: list[_Cand]) -> None:
         flags = ("masked",) if _has_mask(num) else ()
         if m.group("ext"):
             flags += ("extension",)
-        out.append(_Cand("phone_400_800", m.start(), m.end(), num, flags))
+        out.append(_cand("phone_400_800", m.start(), m.end(), num, flags))
 
 
 # --------------------------------------------------------------------------- short codes
@@ -793,7 +826,7 @@ def _short_code_cand(text: str, start: int, code_start: int, end: int, code: str
     flags = ("official", kind) if official else (kind,)
     if start != code_start:
         flags += ("area_code",)
-    return _Cand("short_code", start, end, code, flags)
+    return _cand("short_code", start, end, code, flags)
 
 
 def _find_short_code(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -812,7 +845,7 @@ def _find_short_code(ctx: _Ctx, out: list[_Cand]) -> None:
     if "110" in text:
         for m in _finditer(pats.police, text):
             kind, official = _short_code_kind("110")
-            out.append(_Cand("short_code", m.start("code"), m.end("code"), "110", ("official", kind) if official else (kind,)))
+            out.append(_cand("short_code", m.start("code"), m.end("code"), "110", ("official", kind) if official else (kind,)))
 
 
 # --------------------------------------------------------------------------- links
@@ -844,7 +877,7 @@ def _url_flags(host: str, url: str) -> tuple[str, ...]:
 
 def _url_cand(start: int, url: str, host: str, extra: tuple[str, ...] = ()) -> _Cand:
     host = host.lower().rstrip(".")
-    return _Cand("url", start, start + len(url), {"url": url, "domain": host}, _url_flags(host, url) + extra)
+    return _cand("url", start, start + len(url), {"url": url, "domain": host}, _url_flags(host, url) + extra)
 
 
 def _trim_url(s: str) -> str:
@@ -870,7 +903,7 @@ def _find_url(ctx: _Ctx, out: list[_Cand]) -> None:
         for m in _finditer(pats.url_scheme, text):
             if (cand := _scheme_url(m)) is not None:
                 out.append(cand)
-    for m in _finditer(pats.url_bare, text):
+    for m in _finditer(pats.url_bare, text) if pats.url_tld.search(text) else ():
         host = text[m.start() : m.start("rest")]
         out.append(_url_cand(m.start(), host + _trim_url(m.group("rest")), host))
     if pats.url_ipish.search(text):
@@ -883,6 +916,8 @@ def _find_url(ctx: _Ctx, out: list[_Cand]) -> None:
 # --------------------------------------------------------------------------- amounts
 
 def _amount_value(num: str) -> tuple[Any, tuple[str, ...]]:
+    if (k := _small_int(num)) is not None:  # digits only: no mask
+        return str(k), ()
     if _has_mask(num):
         return num, ("masked",)
     d = parse_number(num)
@@ -890,24 +925,26 @@ def _amount_value(num: str) -> tuple[Any, tuple[str, ...]]:
 
 
 def _amount_flags(m: re.Match[str], flags: tuple[str, ...], cur: str = "") -> tuple[str, ...]:
-    if m.group("approx"):
+    approx, unit = m.group("approx", "unit")
+    if approx:
         flags += ("approx",)
-    for c in (cur, (m.group("unit") or "").strip()):
-        if c in _lex().currency_flags:
-            flags += (_lex().currency_flags[c],)
+    currency_flags = _lex().currency_flags
+    for c in (cur, (unit or "").strip()):
+        if c in currency_flags:
+            flags += (currency_flags[c],)
     return flags
 
 
 def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | None:
-    mag = m.group("mag")
-    if _n_digits(num) == 0:
+    mag, unit = m.group("mag", "unit")
+    if _ASCII_DIGIT.search(num) is None:  # no digit at all
         return None
-    if not (cur or m.group("unit")) and (not mag or _has_mask(num) or _lex().counter_after.match(ctx.text, m.end())):
+    if not (cur or unit) and (not mag or _has_mask(num) or _lex().counter_after.match(ctx.text, m.end())):
         return None  # 2万人, 3天, 100个: counts, not money
     value, flags = _amount_value(num + mag)
     if value is None:
         return None
-    return _Cand("amount", m.start(), m.end(), value, _amount_flags(m, flags, cur))
+    return _cand("amount", m.start(), m.end(), value, _amount_flags(m, flags, cur))
 
 
 def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -941,7 +978,7 @@ def _find_amount_cn(ctx: _Ctx, out: list[_Cand]) -> None:
         if d is None:
             continue
         start = text.rindex(cur, 0, m.start()) if cur else m.start()
-        out.append(_Cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur)))
+        out.append(_cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur)))
 
 
 # --------------------------------------------------------------------------- dates and deadlines
@@ -961,12 +998,18 @@ def _small_number(s: str) -> Decimal | None:
 
 def _time_of(m: re.Match[str], tod: str = "") -> str | None:
     """``HH:MM`` from the ``h``/``mi``/``mi2`` groups of a match (None when there is no hour)."""
-    h_raw = m.group("h")
-    h = parse_number(h_raw) if h_raw else None
-    if h is None or h > 24:
+    h_raw, mi, mi2 = m.group("h", "mi", "mi2")
+    if not h_raw:
         return None
-    hour = int(h)
-    mi_raw = (m.group("mi") or m.group("mi2") or "").rstrip("分")
+    hour = _small_int(h_raw)
+    if hour is None:  # Chinese numerals
+        h = parse_number(h_raw)
+        if h is None:
+            return None
+        hour = int(h) if h <= 24 else 25
+    if hour > 24:
+        return None
+    mi_raw = (mi or mi2 or "").rstrip("分")
     minute = 30 if mi_raw == "半" else int(mi_raw or 0)
     lex = _lex()
     if tod in lex.evening and hour < 12:
@@ -995,7 +1038,7 @@ def _date_cand(ctx: _Ctx, m: re.Match[str], year: int | None, month: int, day: s
         value = {"date": f"{year}-{month:02d}-{int(day):02d}"}
     if t := _time_of(m):
         value["time"] = t
-    return _Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(ctx.text, m.end()))
+    return _cand("date_deadline", m.start(), m.end(), value, _deadline_flags(ctx.text, m.end()))
 
 
 def _find_dates_absolute(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1004,13 +1047,13 @@ def _find_dates_absolute(ctx: _Ctx, out: list[_Cand]) -> None:
         return
     pats = _patterns()
     found: list[_Cand | None] = []
-    if "年" in text:
+    if "年" in text and "月" in text and ctx.longest_run >= 4:
         found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
                   for m in _finditer(pats.date_ymd, text)]
-    if any(c in text for c in "-/.") and ctx.longest_run >= 4:
+    if ("-" in text or "/" in text or "." in text) and ctx.longest_run >= 4:
         found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
                   for m in _finditer(pats.date_iso, text)]
-    if "月" in text:
+    if "月" in text and ("日" in text or "号" in text):
         found += [_date_cand(ctx, m, None, int(text[m.start() : m.end("m2")]), m.group("d"))
                   for m in _finditer(pats.date_md, text)]
     out.extend(c for c in found if c is not None)
@@ -1037,7 +1080,7 @@ def _find_dates_slash(ctx: _Ctx, out: list[_Cand]) -> None:
         mo, d = text[m.start() : m.end("m2")], m.group("d")
         if _slash_date_ok(text, m, mo, d):
             value = {"month_day": f"{int(mo):02d}-{int(d):02d}"}
-            out.append(_Cand("date_deadline", m.start(), m.end(), value, _deadline_flags(text, m.end())))
+            out.append(_cand("date_deadline", m.start(), m.end(), value, _deadline_flags(text, m.end())))
 
 
 def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1045,30 +1088,40 @@ def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
     pats = _patterns()
     lex = _lex()
     for m in _finditer(pats.date_relative, text):
-        w = m.group("w")
+        w, tod, b = m.group("w", "tod", "b")
         if w in lex.rel_days:
             value: dict[str, Any] = {"relative": lex.rel_days[w]}
         else:
             value = {"relative": f"{'next_week' if w.startswith(lex.next_week) else 'week'}:{lex.weekdays[w[-1]]}"}
-        if t := _time_of(m, m.group("tod") or w):
+        if t := _time_of(m, tod or w):
             value["time"] = t
-        b = m.group("b") or ""
+        b = b or ""
         flags = ("within",) if b in lex.rel_within else ("deadline",) if b else _deadline_flags(text, m.end())
-        out.append(_Cand("date_deadline", m.start(), m.end(), value, flags))
+        out.append(_cand("date_deadline", m.start(), m.end(), value, flags))
     if _holds_any(text, lex.duration_gate):
         for m in _finditer(pats.date_duration, text):
-            n = _small_number(text[m.start() : m.start("u")].strip())
-            if n is None or n <= 0:
-                continue
-            unit = lex.durations[m.group("u")]
-            flags = ("within",) if m.group("w") in lex.duration_within else ("after",)
-            out.append(_Cand("date_deadline", m.start(), m.end(), {"relative": f"{_fmt_decimal(n)}{unit}"}, flags))
+            raw = text[m.start() : m.start("u")].strip()
+            if (k := _small_int(raw)) is not None:
+                if k <= 0:
+                    continue
+                amount = str(k)
+            else:
+                n = _small_number(raw)
+                if n is None or n <= 0:
+                    continue
+                amount = _fmt_decimal(n)
+            u, w = m.group("u", "w")
+            flags = ("within",) if w in lex.duration_within else ("after",)
+            out.append(_cand("date_deadline", m.start(), m.end(), {"relative": f"{amount}{lex.durations[u]}"}, flags))
     if _holds_any(text, lex.overdue_gate):
         for m in _finditer(pats.date_overdue, text):
-            n = parse_number(m.group("n"))
-            if n is None:
-                continue
-            out.append(_Cand("date_deadline", m.start(), m.end(), {lex.overdue_units[m.group("u")]: int(n)}, ("overdue",)))
+            raw, u = m.group("n", "u")
+            if (k := _small_int(raw)) is None:
+                n = parse_number(raw)
+                if n is None:
+                    continue
+                k = int(n)
+            out.append(_cand("date_deadline", m.start(), m.end(), {lex.overdue_units[u]: k}, ("overdue",)))
 
 
 # --------------------------------------------------------------------------- bank accounts & IDs
@@ -1084,7 +1137,7 @@ def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
             flags = ("luhn_ok",) if luhn_ok(digits) else ()
             if digits.startswith("62"):
                 flags += ("unionpay",)
-            out.append(_Cand("bank_account", m.start(), m.end(), digits, flags))
+            out.append(_cand("bank_account", m.start(), m.end(), digits, flags))
     # a masked card number starts with 4 to 6 digits and ends with 4
     if ctx.masked and ctx.longest_run >= 4 and ctx.n_digits >= 8:
         for m in _finditer(pats.card_masked, text):
@@ -1093,13 +1146,13 @@ def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
                 continue  # 4008**1234 is a hotline, not a card
             if len(num) == 18 and not num.startswith(("62", "9")):
                 continue  # an 18-character masked number is an ID number (person_id)
-            out.append(_Cand("bank_account", m.start(), m.end(), num, ("masked",)))
+            out.append(_cand("bank_account", m.start(), m.end(), num, ("masked",)))
     for m in _finditer(pats.card_tail, text):  # starts with a tail keyword: a literal, found fast
         if _lex().phone_tail_before.search(_before(text, m.start(), 4)):
             continue
         tail = m.group("tail")
         flags = ("tail", "masked") if _has_mask(tail) else ("tail",)
-        out.append(_Cand("bank_account", m.start("tail"), m.end("tail"), tail, flags))
+        out.append(_cand("bank_account", m.start("tail"), m.end("tail"), tail, flags))
 
 
 def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1114,7 +1167,7 @@ def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
                 flags = ()
             else:
                 continue  # 18 digits that fail the check: maybe a card number
-            out.append(_Cand("person_id", m.start(), m.end(), redact_id(pid), flags))
+            out.append(_cand("person_id", m.start(), m.end(), redact_id(pid), flags))
     if ctx.masked:
         for m in _finditer(pats.person_id_masked, text):
             pid = m.group()
@@ -1122,7 +1175,7 @@ def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
                 continue
             if pid.startswith(("62", "9")) and not _lex().id_context.search(_before(text, m.start(), 12)):
                 continue
-            out.append(_Cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",)))
+            out.append(_cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",)))
 
 
 # --------------------------------------------------------------------------- handles and contacts
@@ -1133,14 +1186,14 @@ def _payment_cand(text: str, m: re.Match[str], kind: str) -> _Cand | None:
     if kind == "alipay":
         tail = pats.pay_alipay_tail.match(text, m.end())
         if tail:
-            return _Cand("payment_handle", m.start(), tail.end(), tail.group("h").rstrip("."), ("alipay",))
-        return _Cand("payment_handle", m.start(), m.end(), kw, ("alipay",)) if kw != "支付宝" else None
+            return _cand("payment_handle", m.start(), tail.end(), tail.group("h").rstrip("."), ("alipay",))
+        return _cand("payment_handle", m.start(), m.end(), kw, ("alipay",)) if kw != "支付宝" else None
     if kind == "payee":
         tail = pats.pay_payee_tail.match(text, m.end())
         if tail:
-            return _Cand("payment_handle", m.start(), tail.end(), tail.group("name"), ("payee", "named"))
-        return _Cand("payment_handle", m.start(), m.end(), kw, ("payee",))
-    return _Cand("payment_handle", m.start(), m.end(), kw, (kind,))
+            return _cand("payment_handle", m.start(), tail.end(), tail.group("name"), ("payee", "named"))
+        return _cand("payment_handle", m.start(), m.end(), kw, ("payee",))
+    return _cand("payment_handle", m.start(), m.end(), kw, (kind,))
 
 
 def _find_payment_handle(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1173,7 +1226,7 @@ def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
         flags = ("qq", "group") if platform == "qq_group" else (platform,)
         ident = tail.group("id").rstrip(".-")
         if _im_id_ok(flags[0], ident):
-            out.append(_Cand("contact_im", tail.start("id"), tail.start("id") + len(ident), ident, flags))
+            out.append(_cand("contact_im", tail.start("id"), tail.start("id") + len(ident), ident, flags))
 
 
 # --------------------------------------------------------------------------- organisations
@@ -1210,35 +1263,31 @@ def _excluded(prefix: str, suf: _OrgSuffix) -> bool:
     return prefix.endswith(suf.exclude) or prefix in suf.exclude_exact or prefix[1:] in suf.exclude_exact
 
 
-def _org_cand(
-    text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...], invented: bool
-) -> _Cand:
-    """``invented``: the whole text holds an invented body's name (else no name in it can)."""
+def _org_cand(text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]) -> _Cand:
     name = text[start:end]
     lists = _lists()
-    if invented and "invented_body" not in flags and lists.invented_any.search(name):
-        inv_kind = next(k for inv, k in lists.invented if inv in name)  # the first listed one
-        flags, kind = flags + ("invented_body",), inv_kind
-    return _Cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
+    if len(name) >= lists.invented_min_len and "invented_body" not in flags:
+        # the kind of the first listed invented body the name holds
+        inv_kind = next((k for inv, k in lists.invented if inv in name), None)
+        if inv_kind is not None:
+            flags, kind = flags + ("invented_body",), inv_kind
+    return _cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
 
 
 def _which_suffix(text: str, m: re.Match[str]) -> _OrgSuffix:
     """The first listed suffix pattern that makes this match (only those whose lead starts
     with the matched character can)."""
     lists = _lists()
-    return next(
-        (
-            s
-            for s in lists.suffixes_by_first.get(text[m.start()], ())
-            if (sm := s.pattern.match(text, m.start())) and sm.end() == m.end()
-        ),
-        lists.suffixes[0],
-    )
+    start, end = m.span()
+    for suf in lists.suffixes_by_first.get(text[start], ()):
+        sm = suf.pattern.match(text, start)
+        if sm is not None and sm.end() == end:
+            return suf
+    return lists.suffixes[0]
 
 
 def _generic_org(
-    text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], known_starts: list[int], floor: int,
-    invented: bool,
+    text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], known_starts: list[int], floor: int
 ) -> _Cand | None:
     """A generic "XX银行 / XX人民法院 …" name: suffix plus the Han characters before it.
 
@@ -1252,12 +1301,12 @@ def _generic_org(
     i = bisect.bisect_left(known_starts, s) - 1
     if i >= 0 and s <= known[i][1] <= e:  # 招联消费金融 + 有限公司
         ks, ke, spec = known[i]
-        return _org_cand(text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags, invented)
+        return _org_cand(text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags)
     j = _walk_left(text, s, suf.max_prefix, _lists().stop_chars, floor)
     prefix = text[j:s]
     if len(prefix) < suf.min_prefix or _excluded(prefix, suf):
         return None
-    return _org_cand(text, j, e, suf.kind, text[j:e], suf.flags, invented)
+    return _org_cand(text, j, e, suf.kind, text[j:e], suf.flags)
 
 
 def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1265,11 +1314,8 @@ def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     lists = _lists()
     known = _known_orgs(text)
     matches = list(_finditer(lists.org_suffix_any, text))
-    if not (known or matches):
-        return
-    invented = lists.invented_any.search(text) is not None  # once, not once per name
     for s, e, spec in known:
-        out.append(_org_cand(text, s, e, spec.kind, spec.canonical, spec.flags, invented))
+        out.append(_org_cand(text, s, e, spec.kind, spec.canonical, spec.flags))
     if not matches:
         return
     known_starts = [ks for ks, _, _ in known]
@@ -1277,7 +1323,7 @@ def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     for m in matches:
         i = bisect.bisect_right(barriers, m.start())  # the last barrier at or before the match
         floor = barriers[i - 1] if i else 0
-        if (cand := _generic_org(text, m, known, known_starts, floor, invented)) is not None:
+        if (cand := _generic_org(text, m, known, known_starts, floor)) is not None:
             out.append(cand)
 
 
@@ -1287,15 +1333,16 @@ def _find_sender_tag(ctx: _Ctx, out: list[_Cand]) -> None:
     if "【" not in ctx.text:
         return
     pats = _patterns()
-    first = pats.sender_start.search(ctx.text)
-    last = pats.sender_end.search(ctx.text)
+    first = pats.sender_start.match(ctx.text)
+    # the end tag holds no 【 and only spaces follow it: it can only start at the last 【
+    last = pats.sender_end.match(ctx.text, ctx.text.rfind("【"))
     if first and last and first.start("tag") == last.start("tag"):
-        out.append(_Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start", "end")))
+        out.append(_cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start", "end")))
         return
     if first:
-        out.append(_Cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start",)))
+        out.append(_cand("sender_tag", first.start("tag"), first.end("tag"), first.group("name").strip(), ("start",)))
     if last:
-        out.append(_Cand("sender_tag", last.start("tag"), last.end("tag"), last.group("name").strip(), ("end",)))
+        out.append(_cand("sender_tag", last.start("tag"), last.end("tag"), last.group("name").strip(), ("end",)))
 
 
 def _find_case_number(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1304,47 +1351,61 @@ def _find_case_number(ctx: _Ctx, out: list[_Cand]) -> None:
         return
     pats = _patterns()
     for m in _finditer(pats.case_court, text):
-        out.append(_Cand("case_number", m.start(), m.end(), m.group(), ("court_format",)))
+        out.append(_cand("case_number", m.start(), m.end(), m.group(), ("court_format",)))
     for m in _finditer(pats.case_keyword, text):
         if pats.case_court.match(text, m.end()):
             continue
         idm = pats.case_id.match(text, m.end())
         if idm:
-            out.append(_Cand("case_number", idm.start(), idm.end(), idm.group(), ("nonstandard",)))
+            out.append(_cand("case_number", idm.start(), idm.end(), idm.group(), ("nonstandard",)))
 
 
 # --------------------------------------------------------------------------- driver
 
 # Each recogniser appends its candidates to ``out`` (plain calls: a generator per recogniser
-# cost more than most of them do on a text where they find nothing).
-_RECOGNISERS: tuple[Callable[[_Ctx, list[_Cand]], None], ...] = (
-    _find_url,
-    _find_case_number,
-    _find_person_id,
-    _find_bank_account,
-    _find_phone_intl,
-    _find_phone_mobile,
-    _find_phone_400_800,
-    _find_phone_landline,
-    _find_amount_arabic,
-    _find_amount_cn,
-    _find_short_code,
-    _find_dates_absolute,
-    _find_dates_slash,
-    _find_dates_relative,
-    _find_contact_im,
-    _find_payment_handle,
-    _find_org_claimed,
-    _find_sender_tag,
+# cost more than most of them do on a text where they find nothing). They are grouped by the
+# layer of the types they find: overlaps are resolved within a layer only, so each layer is
+# resolved on its own, and mostly has nothing to resolve.
+_Recogniser = Callable[[_Ctx, list[_Cand]], None]
+_BY_LAYER: tuple[tuple[_Recogniser, ...], ...] = (
+    (  # token
+        _find_url,
+        _find_case_number,
+        _find_person_id,
+        _find_bank_account,
+        _find_phone_intl,
+        _find_phone_mobile,
+        _find_phone_400_800,
+        _find_phone_landline,
+        _find_amount_arabic,
+        _find_amount_cn,
+        _find_short_code,
+        _find_dates_absolute,
+        _find_dates_slash,
+        _find_dates_relative,
+    ),
+    (_find_contact_im, _find_payment_handle),  # handle
+    (_find_org_claimed,),  # org
+    (_find_sender_tag,),  # frame
 )
+_RECOGNISERS: tuple[_Recogniser, ...] = tuple(r for layer in _BY_LAYER for r in layer)
 # The ones that can find something in a text without ASCII digits (the others return at once).
-_WITHOUT_DIGITS = tuple(
-    r for r in _RECOGNISERS
-    if r not in {
-        _find_person_id, _find_phone_intl, _find_phone_mobile, _find_phone_400_800, _find_phone_landline,
-        _find_amount_arabic, _find_short_code, _find_dates_absolute, _find_dates_slash,
-    }
-)
+_NEED_DIGITS = {
+    _find_person_id, _find_phone_intl, _find_phone_mobile, _find_phone_400_800, _find_phone_landline,
+    _find_amount_arabic, _find_short_code, _find_dates_absolute, _find_dates_slash,
+}
+_BY_LAYER_WITHOUT_DIGITS = tuple(tuple(r for r in layer if r not in _NEED_DIGITS) for layer in _BY_LAYER)
+_SPAN = operator.itemgetter(1, 2)  # a candidate's (start, end)
+
+
+def _disjoint(cands: list[_Cand]) -> bool:
+    """No span is empty and no two overlap: then :func:`_resolve` keeps them all."""
+    prev_end = 0
+    for c in sorted(cands, key=_SPAN):  # by start: each must start at or after the one before ends
+        if c.start < prev_end or c.end <= c.start:
+            return False
+        prev_end = c.end
+    return True
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
@@ -1402,47 +1463,48 @@ _new_object = object.__new__
 ) = (getattr(Entity, f).__set__ for f in _ENTITY_FIELDS)
 
 
-def _entity(
-    type_: str, text: str, start: int, end: int, value: Any, flags: tuple[str, ...], norm_start: int, norm_end: int
-) -> Entity:
-    """``Entity(type_, text, start, end, value, flags, norm_start, norm_end)``, faster."""
-    e = _new_object(Entity)
-    _set_type(e, type_)
-    _set_text(e, text)
-    _set_start(e, start)
-    _set_end(e, end)
-    _set_value(e, value)
-    _set_flags(e, flags)
-    _set_norm_start(e, norm_start)
-    _set_norm_end(e, norm_end)
-    return e
-
-
 def find_entities(norm: Normalized) -> list[Entity]:
     """Every entity in ``norm.text``, with offsets into ``norm.original``, sorted by start."""
     text = norm.text
     if not text:
         return []
     ctx = _Ctx.of(text)
-    cands: list[_Cand] = []
-    for recogniser in _RECOGNISERS if ctx.n_digits else _WITHOUT_DIGITS:
-        recogniser(ctx, cands)
-    if not cands:
+    kept: list[_Cand] = []
+    for layer in _BY_LAYER if ctx.n_digits else _BY_LAYER_WITHOUT_DIGITS:
+        cands: list[_Cand] = []
+        for recogniser in layer:
+            recogniser(ctx, cands)
+        if len(cands) > 1 and not _disjoint(cands):
+            cands = _resolve(cands)
+        kept += cands
+    if not kept:
         return []
-    out: list[Entity] = []
-    original = norm.original
+    # Sorted by start, longer first, then type priority. Among the candidates kept, (priority,
+    # -length, start) is unique (two of one type never share a span), so ending the key with
+    # it orders them as a stable sort of the candidates in _resolve's order did. (The index
+    # after it only keeps the candidates themselves from ever being compared.)
+    rows: list[tuple[int, int, int, int, int, int, _Cand]] = []
     # no step moved a position: a span of the text is the same span of the original
     mapped = norm.to_original if norm._maps else None
-    for c in _resolve(cands) if len(cands) > 1 else cands:
+    for c in kept:
         ns, ne = c.start, c.end
         if ne <= ns:
             continue
         s, e = mapped(ns, ne) if mapped else (ns, ne)
-        out.append(_entity(c.type, original[s:e], s, e, c.value, c.flags, ns, ne))
-    if len(out) > 1:
-        out.sort(key=_output_key)
+        rows.append((s, -e, _PRIORITY[c.type], ns - ne, ns, len(rows), c))
+    if len(rows) > 1:
+        rows.sort()
+    original = norm.original
+    out: list[Entity] = []
+    for s, neg_e, _, _, ns, _, c in rows:
+        ent = _new_object(Entity)
+        _set_type(ent, c.type)
+        _set_text(ent, original[s:-neg_e])
+        _set_start(ent, s)
+        _set_end(ent, -neg_e)
+        _set_value(ent, c.value)
+        _set_flags(ent, c.flags)
+        _set_norm_start(ent, ns)
+        _set_norm_end(ent, c.end)
+        out.append(ent)
     return out
-
-
-def _output_key(x: Entity) -> tuple[int, int, int]:
-    return x.start, -x.end, _PRIORITY[x.type]
