@@ -458,6 +458,15 @@ GATED: list[tuple[str, str, str]] = [
     ("人民币500元", "amount", "人民币500元"),
     ("CNY 300", "amount", "CNY 300"),
     ("HK$300", "amount", "HK$300"),
+    ("请于周三前还款", "date_deadline", "周三前"),  # payment, IM and relative-date words share one search
+    ("收款人：王强", "payment_handle", "收款人：王强"),
+    ("加微信abc_123", "contact_im", "abc_123"),
+    ("访问 pay.example.com/x 还款", "url", "pay.example.com/x"),  # a dot and a top-level domain
+    ("打开 10.0.0.8/verify", "url", "10.0.0.8/verify"),
+    ("电话(010)62345678", "phone_landline", "(010)62345678"),  # seven digits in a row
+    ("2024年11月10日前", "date_deadline", "2024年11月10日"),  # 年 and 月
+    ("请于11月10号前还款", "date_deadline", "11月10号"),  # 月 and 日 or 号
+    ("详情请见【招商银行】", "sender_tag", "【招商银行】"),  # the end tag starts at the last 【
 ]
 
 
@@ -470,14 +479,16 @@ def _open_all_gates(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every precheck pass: the recognisers then run every pattern on every text."""
     from notice_nlp.annotate import entities as ent
 
-    monkeypatch.setattr(ent._Ctx, "of", classmethod(lambda cls, text: cls(text, 10**6, 10**6, True)))
+    # keywords_at 0: the payment, IM and relative-date patterns search from the start
+    monkeypatch.setattr(ent._Ctx, "of", classmethod(lambda cls, text: cls(text, 10**6, 10**6, True, 0)))
     monkeypatch.setattr(ent, "_holds_any", lambda text, needles: True)
 
 
 _GATE_ALPHABET = st.sampled_from(
     list("0123456789xX*●×-/ .:¥$元万千天内后号年月日期周【】()+")
     + ["逾期", "超期", "之内", "以后", "人民币", "RMB", "CNY", "HK$", "尾号", "身份证", "110", "400", "800", "0086",
-       "+86", "96", "95", "106", "12", "138", "6222", "报警", "拨打", "明天", "下周五", "法院", "银行", "微信", "QQ"]
+       "+86", "96", "95", "106", "12", "138", "6222", "报警", "拨打", "明天", "下周五", "周三前", "法院", "银行", "微信", "QQ",
+       "line", "TG", "支付宝", "收款人", "户名", "二维码", "安全账户", "对公", "号码", ":", "：", "abc_123"]
 )
 
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -151,18 +150,19 @@ def _n_digits(s: str) -> int:
     return len(_ASCII_DIGIT.findall(s))
 
 
-def _finditer(pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
-    """``pattern.finditer(text)``, cheaper when nothing matches (most patterns on most texts):
-    a search costs half as much as setting up the iterator. The matches after the first are
-    those of a finditer that starts where the first ends, as the iterator would go on (after
-    an empty match it could not match there again: then it starts at the first match)."""
-    m = pattern.search(text)
-    if m is None:
-        return ()
-    end = m.end()
-    if end == m.start():
-        return pattern.finditer(text, end)
-    return itertools.chain((m,), pattern.finditer(text, end))
+def _finditer(pattern: re.Pattern[str], text: str, pos: int = 0) -> list[re.Match[str]]:
+    """The matches of ``pattern.finditer(text, pos)``, found with one search after another,
+    each from where the last match ended: what the iterator does after a match that is not
+    empty, without building it. On most texts most patterns find nothing: one search."""
+    found: list[re.Match[str]] = []
+    m = pattern.search(text, pos)
+    while m is not None:
+        end = m.end()
+        if end == m.start():  # an empty match: the iterator's own rule decides what may follow
+            return found + list(pattern.finditer(text, end))
+        found.append(m)
+        m = pattern.search(text, end)
+    return found
 
 
 def _before(text: str, pos: int, n: int) -> str:
@@ -593,6 +593,7 @@ class _Patterns:
     person_id: re.Pattern[str]
     person_id_masked: re.Pattern[str]
     pay_keyword: re.Pattern[str]
+    keyword_gate: re.Pattern[str]  # every word a payment, IM or relative-date match starts with
     pay_alipay_tail: re.Pattern[str]
     pay_payee_tail: re.Pattern[str]
     im_keyword: re.Pattern[str]
@@ -683,6 +684,10 @@ def _patterns() -> _Patterns:
         ),
         person_id_masked=re.compile(rf"[1-9]{_F}[0-9]{{1,5}}[{_MASK}]{{6,14}}[0-9]{{0,4}}[0-9Xx*](?![0-9A-Za-z*])"),
         pay_keyword=re.compile(_trie(list(lex.payment))),
+        keyword_gate=re.compile(_trie([
+            *lex.payment, *lex.im, *lex.rel_days,
+            *(w + d for w in [*lex.this_week, *lex.next_week, lex.bare_week] for d in lex.weekdays),
+        ])),
         pay_alipay_tail=re.compile(rf"[ ]?(?:[:：]|是|为)[ ]?(?P<h>{_HANDLE})"),
         pay_payee_tail=re.compile(rf"[ ]?(?:[:：]|是|为)?[ ]?(?P<name>{_payee_name(lex.payee_name_end)})"),
         im_keyword=re.compile(_trie(list(lex.im))),
@@ -706,18 +711,23 @@ def _patterns() -> _Patterns:
 class _Ctx:
     """The normalised text plus cheap facts that let recognisers skip work."""
 
-    __slots__ = ("text", "longest_run", "n_digits", "masked")
+    __slots__ = ("text", "longest_run", "n_digits", "masked", "keywords_at")
 
-    def __init__(self, text: str, longest_run: int, n_digits: int, masked: bool) -> None:
+    def __init__(self, text: str, longest_run: int, n_digits: int, masked: bool, keywords_at: int = 0) -> None:
         self.text = text
         self.longest_run = longest_run  # longest run of ASCII digits
         self.n_digits = n_digits
         self.masked = masked  # holds a mask character next to a digit
+        # where the first payment, IM or relative-date word starts (-1: none): one search for
+        # the three patterns, which mostly find nothing, and each starts there
+        self.keywords_at = keywords_at
 
     @classmethod
     def of(cls, text: str) -> _Ctx:
         ctx = object.__new__(cls)  # the slots set here, without a call to __init__
         ctx.text = text
+        m = _patterns().keyword_gate.search(text)
+        ctx.keywords_at = -1 if m is None else m.start()
         runs = _DIGIT_RUN.findall(text)
         if runs:
             lengths = list(map(len, runs))
@@ -1087,7 +1097,7 @@ def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     pats = _patterns()
     lex = _lex()
-    for m in _finditer(pats.date_relative, text):
+    for m in _finditer(pats.date_relative, text, ctx.keywords_at) if ctx.keywords_at >= 0 else ():
         w, tod, b = m.group("w", "tod", "b")
         if w in lex.rel_days:
             value: dict[str, Any] = {"relative": lex.rel_days[w]}
@@ -1198,7 +1208,9 @@ def _payment_cand(text: str, m: re.Match[str], kind: str) -> _Cand | None:
 
 def _find_payment_handle(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    for m in _finditer(_patterns().pay_keyword, text):
+    if ctx.keywords_at < 0:
+        return
+    for m in _finditer(_patterns().pay_keyword, text, ctx.keywords_at):
         if (cand := _payment_cand(text, m, _lex().payment[m.group()])) is not None:
             out.append(cand)
 
@@ -1214,8 +1226,10 @@ def _im_id_ok(platform: str, ident: str) -> bool:
 
 def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
+    if ctx.keywords_at < 0:
+        return
     pats = _patterns()
-    for m in _finditer(pats.im_keyword, text):
+    for m in _finditer(pats.im_keyword, text, ctx.keywords_at):
         kw = m.group()
         if kw.isascii() and m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha():
             continue  # "online", "setting"
@@ -1313,7 +1327,7 @@ def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     lists = _lists()
     known = _known_orgs(text)
-    matches = list(_finditer(lists.org_suffix_any, text))
+    matches = _finditer(lists.org_suffix_any, text)
     for s, e, spec in known:
         out.append(_org_cand(text, s, e, spec.kind, spec.canonical, spec.flags))
     if not matches:
