@@ -467,6 +467,10 @@ GATED: list[tuple[str, str, str]] = [
     ("2024年11月10日前", "date_deadline", "2024年11月10日"),  # 年 and 月
     ("请于11月10号前还款", "date_deadline", "11月10号"),  # 月 and 日 or 号
     ("详情请见【招商银行】", "sender_tag", "【招商银行】"),  # the end tag starts at the last 【
+    ("欠款共计1.2万", "amount", "1.2万"),  # no unit: a Chinese unit character
+    ("共计50美金", "amount", "50美金"),  # units, one of which the text must hold
+    ("还款200RMB", "amount", "200RMB"),
+    ("需缴3yuan", "amount", "3yuan"),
 ]
 
 
@@ -485,10 +489,11 @@ def _open_all_gates(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 _GATE_ALPHABET = st.sampled_from(
-    list("0123456789xX*●×-/ .:¥$元万千天内后号年月日期周【】()+")
+    list("0123456789xX*●×-/ .:¥$元块圆万千亿十天内后号年月日期周【】()+")
     + ["逾期", "超期", "之内", "以后", "人民币", "RMB", "CNY", "HK$", "尾号", "身份证", "110", "400", "800", "0086",
        "+86", "96", "95", "106", "12", "138", "6222", "报警", "拨打", "明天", "下周五", "周三前", "法院", "银行", "微信", "QQ",
-       "line", "TG", "支付宝", "收款人", "户名", "二维码", "安全账户", "对公", "号码", ":", "：", "abc_123"]
+       "line", "TG", "支付宝", "收款人", "户名", "二维码", "安全账户", "对公", "号码", ":", "：", "abc_123", "美金",
+       "港币", "rmb", "yuan", "多", "余"]
 )
 
 

@@ -456,6 +456,9 @@ class _Lexicon:
     yuan_units: str  # regex alternation
     units: str  # regex alternation, yuan units first
     unit_starts: str  # the first characters of all units (a class body)
+    # an amount in Arabic digits without a currency sign needs a unit or a Chinese unit
+    # character (万, 千 …): words one of which the text then holds (none holding another)
+    unit_gate: tuple[str, ...]
     rel_days: dict[str, str]
     this_week: tuple[str, ...]
     next_week: tuple[str, ...]
@@ -480,6 +483,12 @@ class _Lexicon:
 def _words(words: Sequence[str]) -> str:
     """A regex alternation of literal words, in the given order."""
     return "|".join(re.escape(w) for w in words)
+
+
+def _shortest_words(words: Sequence[str]) -> tuple[str, ...]:
+    """The words that hold none of the others (a text holds one of ``words`` exactly when it
+    holds one of these), in the given order."""
+    return tuple(dict.fromkeys(w for w in words if not any(o != w and o in w for o in words)))
 
 
 def _by_kind(table: dict[str, list[str]]) -> dict[str, str]:
@@ -518,6 +527,7 @@ def _lex() -> _Lexicon:
         yuan_units=_words(cur["yuan_units"]),
         units=_words(units),
         unit_starts="".join(re.escape(c) for c in sorted({u[0] for u in units})),
+        unit_gate=_shortest_words([*units, *_CN_UNIT]),
         rel_days=dict(dates["relative_days"]),
         this_week=tuple(dates["this_week"]),
         next_week=tuple(dates["next_week"]),
@@ -965,6 +975,8 @@ def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
         for m in _finditer(pats.amount_cur, ctx.text):
             if (cand := _arabic_amount(ctx, m, m.group("num"), m.group("cur"))) is not None:
                 out.append(cand)
+    if not _holds_any(ctx.text, _lex().unit_gate):
+        return
     for m in _finditer(pats.amount_arabic, ctx.text):
         if (cand := _arabic_amount(ctx, m, ctx.text[m.start() : m.end("rest")], "")) is not None:
             out.append(cand)
@@ -1250,13 +1262,14 @@ def _known_orgs(text: str) -> list[tuple[int, int, _OrgName]]:
     out = []
     for m in _finditer(lists.org_known, text):
         spec = lists.org_names[m.group()]
-        if spec.not_after and _before(text, m.start(), 1) in spec.not_after:
+        start, end = m.span()
+        if spec.not_after and _before(text, start, 1) in spec.not_after:
             continue
-        if spec.not_before and text[m.end() : m.end() + 1] in spec.not_before:
+        if spec.not_before and text[end : end + 1] in spec.not_before:
             continue
-        if spec.only_after and not _before(text, m.start(), 4).endswith(spec.only_after):
+        if spec.only_after and not _before(text, start, 4).endswith(spec.only_after):
             continue
-        out.append((m.start(), m.end(), spec))
+        out.append((start, end, spec))
     return out
 
 
