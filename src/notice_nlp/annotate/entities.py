@@ -451,6 +451,7 @@ class _Lexicon:
     im_id_labels: str  # regex alternation
     police_before: str  # regex alternation
     tail_keywords: re.Pattern[str]
+    tail_words: tuple[str, ...]
     currency_flags: dict[str, str]
     currency_gate: tuple[str, ...]  # signs, one of which the text must hold (``_holds_any``)
     currency_signs: str  # regex alternation
@@ -522,6 +523,7 @@ def _lex() -> _Lexicon:
         im_id_labels=_words(ctx["im_id_labels"]),
         police_before=_words(ctx["police_before"]),
         tail_keywords=re.compile(_words(ctx["tail_keywords"])),
+        tail_words=tuple(ctx["tail_keywords"]),
         currency_flags=dict(cur["flags"]),
         currency_gate=tuple(cur["gate"]),
         currency_signs=_words(cur["signs"]),
@@ -723,7 +725,7 @@ def _patterns() -> _Patterns:
 class _Ctx:
     """The normalised text plus cheap facts that let recognisers skip work."""
 
-    __slots__ = ("text", "longest_run", "n_digits", "masked", "mobile_pair", "keywords_at")
+    __slots__ = ("text", "pats", "lex", "lists", "longest_run", "n_digits", "masked", "mobile_pair", "keywords_at")
 
     def __init__(
         self, text: str, longest_run: int, n_digits: int, masked: bool, keywords_at: int = 0,
@@ -731,6 +733,7 @@ class _Ctx:
     ) -> None:
         # (the defaults of the last two claim that anything may be there)
         self.text = text
+        self.pats, self.lex, self.lists = _patterns(), _lex(), _lists()  # one call each per text
         self.longest_run = longest_run  # longest run of ASCII digits
         self.n_digits = n_digits
         self.masked = masked  # holds a mask character next to a digit
@@ -743,7 +746,10 @@ class _Ctx:
     def of(cls, text: str) -> _Ctx:
         ctx = object.__new__(cls)  # the slots set here, without a call to __init__
         ctx.text = text
-        m = _patterns().keyword_gate.search(text)
+        pats = ctx.pats = _patterns()
+        ctx.lex = _lex()
+        ctx.lists = _lists()
+        m = pats.keyword_gate.search(text)
         ctx.keywords_at = -1 if m is None else m.start()
         runs = _DIGIT_RUN.findall(text)
         if runs:
@@ -788,7 +794,7 @@ def _find_phone_mobile(ctx: _Ctx, out: list[_Cand]) -> None:
     # a number needs six digits (below) and starts 13 … 19, after a country code or not
     if ctx.longest_run < 3 or ctx.n_digits < 6 or not ctx.mobile_pair:
         return
-    for m in _finditer(_patterns().mobile, ctx.text):
+    for m in _finditer(ctx.pats.mobile, ctx.text):
         raw = m.group()
         num = _strip_seps(_CC_PREFIX.sub("", raw))
         if _n_digits(num) < 6:
@@ -802,7 +808,7 @@ def _find_phone_mobile(ctx: _Ctx, out: list[_Cand]) -> None:
 def _find_phone_intl(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 7 or ("+" not in ctx.text and "00" not in ctx.text):
         return
-    for m in _finditer(_patterns().intl, ctx.text):
+    for m in _finditer(ctx.pats.intl, ctx.text):
         num = _strip_seps(m.group("num"))
         flags = ("international", "masked") if _has_mask(num) else ("international",)
         out.append(_cand("phone_intl", m.start(), m.end(), "+" + num, flags))
@@ -811,7 +817,7 @@ def _find_phone_intl(ctx: _Ctx, out: list[_Cand]) -> None:
 def _find_phone_landline(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 9 or ctx.longest_run < 7 or "0" not in ctx.text:  # the number: 7 or 8 digits
         return
-    for m in _finditer(_patterns().landline, ctx.text):
+    for m in _finditer(ctx.pats.landline, ctx.text):
         value = f"0{m.group('area')}-{m.group('num')}"
         flags: tuple[str, ...] = ()
         if m.group("ext"):
@@ -823,7 +829,7 @@ def _find_phone_landline(ctx: _Ctx, out: list[_Cand]) -> None:
 def _find_phone_400_800(ctx: _Ctx, out: list[_Cand]) -> None:
     if ctx.n_digits < 6 or ("400" not in ctx.text and "800" not in ctx.text):
         return
-    for m in _finditer(_patterns().hotline, ctx.text):
+    for m in _finditer(ctx.pats.hotline, ctx.text):
         num = ctx.text[m.start()] + _strip_seps(m.group("rest"))
         flags = ("masked",) if _has_mask(num) else ()
         if m.group("ext"):
@@ -865,7 +871,7 @@ def _short_code_cand(text: str, start: int, code_start: int, end: int, code: str
 
 def _find_short_code(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    pats = _patterns()
+    pats = ctx.pats
     # every short code holds five digits in a row (12368, 95588, 0755-96110, 106…), and starts
     # and ends a run of digits
     for m in _finditer(pats.short_code, text) if ctx.longest_run >= 5 else ():
@@ -932,7 +938,7 @@ def _find_url(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if "." not in text:
         return
-    pats = _patterns()
+    pats = ctx.pats
     if "://" in text:
         for m in _finditer(pats.url_scheme, text):
             if (cand := _scheme_url(m)) is not None:
@@ -984,12 +990,12 @@ def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | N
 def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
     if not ctx.n_digits:
         return
-    pats = _patterns()
-    if _holds_any(ctx.text, _lex().currency_gate):
+    pats = ctx.pats
+    if _holds_any(ctx.text, ctx.lex.currency_gate):
         for m in _finditer(pats.amount_cur, ctx.text):
             if (cand := _arabic_amount(ctx, m, m.group("num"), m.group("cur"))) is not None:
                 out.append(cand)
-    if _lex().unit_gate.search(ctx.text) is None:  # one scan: cheaper than 18 in-tests
+    if ctx.lex.unit_gate.search(ctx.text) is None:  # one scan: cheaper than 18 in-tests
         return
     for m in _finditer(pats.amount_arabic, ctx.text):
         if (cand := _arabic_amount(ctx, m, ctx.text[m.start() : m.end("rest")], "")) is not None:
@@ -998,17 +1004,17 @@ def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
 
 def _find_amount_cn(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    pats = _patterns()
+    pats = ctx.pats
     if not pats.amount_cn_gate.search(text):
         return
     for m in _finditer(pats.amount_cn, text):
         num = text[m.start() : m.start("approx") if m.group("approx") else m.start("unit") if m.group("unit") else m.end()]
         before = _before(text, m.start(), 4).rstrip(" ")
-        cur = next((sign for sign in _lex().cn_numeral_signs if before.endswith(sign)), "")
+        cur = next((sign for sign in ctx.lex.cn_numeral_signs if before.endswith(sign)), "")
         if not (cur or m.group("unit")):
-            if len(num) < 2 or not any(c in _CN_UNIT for c in num) or _lex().counter_after.match(text, m.end()):
+            if len(num) < 2 or not any(c in _CN_UNIT for c in num) or ctx.lex.counter_after.match(text, m.end()):
                 continue
-            if not _lex().money_context.search(before):
+            if not ctx.lex.money_context.search(before):
                 continue
         d = parse_number(num)
         if d is None:
@@ -1081,7 +1087,7 @@ def _find_dates_absolute(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if not ctx.n_digits:
         return
-    pats = _patterns()
+    pats = ctx.pats
     found: list[_Cand | None] = []
     if "年" in text and "月" in text and ctx.longest_run >= 4:
         found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
@@ -1114,7 +1120,7 @@ def _find_dates_slash(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if not ctx.n_digits or ("/" not in text and "-" not in text):
         return
-    for m in _finditer(_patterns().date_slash, text):
+    for m in _finditer(ctx.pats.date_slash, text):
         mo, d = text[m.start() : m.end("m2")], m.group("d")
         if _slash_date_ok(text, m, mo, d):
             value = {"month_day": f"{int(mo):02d}-{int(d):02d}"}
@@ -1123,8 +1129,8 @@ def _find_dates_slash(ctx: _Ctx, out: list[_Cand]) -> None:
 
 def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    pats = _patterns()
-    lex = _lex()
+    pats = ctx.pats
+    lex = ctx.lex
     for m in _finditer(pats.date_relative, text, ctx.keywords_at) if ctx.keywords_at >= 0 else ():
         w, tod, b = m.group("w", "tod", "b")
         if w in lex.rel_days:
@@ -1166,7 +1172,7 @@ def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
 
 def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    pats = _patterns()
+    pats = ctx.pats
     if ctx.n_digits >= 16 and ctx.longest_run >= 4:
         for m in _finditer(pats.card, text):
             digits = _strip_seps(m.group())
@@ -1185,8 +1191,8 @@ def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
             if len(num) == 18 and not num.startswith(("62", "9")):
                 continue  # an 18-character masked number is an ID number (person_id)
             out.append(_cand("bank_account", m.start(), m.end(), num, ("masked",)))
-    for m in _finditer(pats.card_tail, text):  # starts with a tail keyword: a literal, found fast
-        if _lex().phone_tail_before.search(_before(text, m.start(), 4)):
+    for m in _finditer(pats.card_tail, text) if _holds_any(text, ctx.lex.tail_words) else ():  # 尾号 …
+        if ctx.lex.phone_tail_before.search(_before(text, m.start(), 4)):
             continue
         tail = m.group("tail")
         flags = ("tail", "masked") if _has_mask(tail) else ("tail",)
@@ -1195,13 +1201,13 @@ def _find_bank_account(ctx: _Ctx, out: list[_Cand]) -> None:
 
 def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    pats = _patterns()
+    pats = ctx.pats
     if ctx.longest_run >= 17:
         for m in _finditer(pats.person_id, text):
             pid = m.group().upper()
             if id_checksum_ok(pid):
                 flags: tuple[str, ...] = ("checksum_ok",)
-            elif _lex().id_context.search(_before(text, m.start(), 12)):
+            elif ctx.lex.id_context.search(_before(text, m.start(), 12)):
                 flags = ()
             else:
                 continue  # 18 digits that fail the check: maybe a card number
@@ -1211,7 +1217,7 @@ def _find_person_id(ctx: _Ctx, out: list[_Cand]) -> None:
             pid = m.group()
             if len(pid) != 18:
                 continue
-            if pid.startswith(("62", "9")) and not _lex().id_context.search(_before(text, m.start(), 12)):
+            if pid.startswith(("62", "9")) and not ctx.lex.id_context.search(_before(text, m.start(), 12)):
                 continue
             out.append(_cand("person_id", m.start(), m.end(), redact_id(pid), ("masked",)))
 
@@ -1238,8 +1244,8 @@ def _find_payment_handle(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if ctx.keywords_at < 0:
         return
-    for m in _finditer(_patterns().pay_keyword, text, ctx.keywords_at):
-        if (cand := _payment_cand(text, m, _lex().payment[m.group()])) is not None:
+    for m in _finditer(ctx.pats.pay_keyword, text, ctx.keywords_at):
+        if (cand := _payment_cand(text, m, ctx.lex.payment[m.group()])) is not None:
             out.append(cand)
 
 
@@ -1256,7 +1262,7 @@ def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if ctx.keywords_at < 0:
         return
-    pats = _patterns()
+    pats = ctx.pats
     for m in _finditer(pats.im_keyword, text, ctx.keywords_at):
         kw = m.group()
         if kw.isascii() and m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha():
@@ -1264,7 +1270,7 @@ def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
         tail = pats.im_tail.match(text, m.end())
         if not tail:
             continue
-        platform = _lex().im[kw]
+        platform = ctx.lex.im[kw]
         flags = ("qq", "group") if platform == "qq_group" else (platform,)
         ident = tail.group("id").rstrip(".-")
         if _im_id_ok(flags[0], ident):
@@ -1354,7 +1360,7 @@ def _generic_org(
 
 def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
-    lists = _lists()
+    lists = ctx.lists
     known = _known_orgs(text)
     matches = _finditer(lists.org_suffix_any, text)
     for s, e, spec in known:
@@ -1373,12 +1379,14 @@ def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
 # --------------------------------------------------------------------------- tags and case numbers
 
 def _find_sender_tag(ctx: _Ctx, out: list[_Cand]) -> None:
-    if "【" not in ctx.text:
+    text = ctx.text
+    if "【" not in text:
         return
-    pats = _patterns()
-    first = pats.sender_start.match(ctx.text)
+    pats = ctx.pats
+    # a tag at the start or end: only spaces and newlines before or after it
+    first = pats.sender_start.match(text) if text.lstrip(" \n").startswith("【") else None
     # the end tag holds no 【 and only spaces follow it: it can only start at the last 【
-    last = pats.sender_end.match(ctx.text, ctx.text.rfind("【"))
+    last = pats.sender_end.match(text, text.rfind("【")) if text.rstrip(" \n").endswith("】") else None
     if first and last and first.start("tag") == last.start("tag"):
         out.append(_cand("sender_tag", *first.span("tag"), first.group("name").strip(), ("start", "end")))
         return
@@ -1392,7 +1400,7 @@ def _find_case_number(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     if "号" not in text:
         return
-    pats = _patterns()
+    pats = ctx.pats
     for m in _finditer(pats.case_court, text):
         out.append(_cand("case_number", m.start(), m.end(), m.group(), ("court_format",)))
     for m in _finditer(pats.case_keyword, text):
