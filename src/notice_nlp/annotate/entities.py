@@ -320,6 +320,7 @@ class _Lists:
     suffixes: tuple[_OrgSuffix, ...]
     stop_chars: frozenset[str]
     invented: tuple[tuple[str, str], ...]  # (name, kind)
+    invented_any: re.Pattern[str]  # finds a name holding any of them
     invented_min_len: int  # a shorter name cannot hold one of them
     suffixes_by_first: dict[str, tuple[_OrgSuffix, ...]]  # by the first character of the lead, in order
 
@@ -415,6 +416,7 @@ def _lists() -> _Lists:
         suffixes=suffixes,
         stop_chars=frozenset(data["org_stop_chars"]),
         invented=tuple((n["name"], n["kind"]) for n in data["invented_bodies"]),
+        invented_any=re.compile(_alternation([n["name"] for n in data["invented_bodies"]]) or "(?!)"),
         invented_min_len=min((len(n["name"]) for n in data["invented_bodies"]), default=1 << 30),
         suffixes_by_first=_by_first_char(suffixes),
     )
@@ -1315,11 +1317,9 @@ def _excluded(prefix: str, suf: _OrgSuffix) -> bool:
 def _org_cand(text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]) -> _Cand:
     name = text[start:end]
     lists = _lists()
-    if len(name) >= lists.invented_min_len and "invented_body" not in flags:
-        # the kind of the first listed invented body the name holds
-        inv_kind = next((k for inv, k in lists.invented if inv in name), None)
-        if inv_kind is not None:
-            flags, kind = flags + ("invented_body",), inv_kind
+    if len(name) >= lists.invented_min_len and "invented_body" not in flags and lists.invented_any.search(name):
+        inv_kind = next(k for inv, k in lists.invented if inv in name)  # the first listed one
+        flags, kind = flags + ("invented_body",), inv_kind
     return _cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
 
 
