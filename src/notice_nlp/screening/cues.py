@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from notice_nlp.resources import load_toml, rules_path
@@ -443,6 +444,9 @@ def _first_match(rule: CueRule, text: str, parts: Sequence[int]) -> tuple[int, i
     return best
 
 
+_VALUE = itemgetter(1)  # the value of an automaton's (end, value) pairs
+
+
 def _automaton(entries: dict[str, Any]) -> Any:
     """An Aho-Corasick automaton (pyahocorasick) of ``entries``' strings, each carrying its
     value: one pass over a text reports every occurrence of every string."""
@@ -467,7 +471,7 @@ def _minimal(clause: Clause) -> list[str]:
 class _Prefilter:
     """Which patterns can match a text, from one Aho-Corasick pass over it.
 
-    Each pattern has up to three prefilter clauses (sets of strings; every match contains one
+    Each pattern has up to two prefilter clauses (sets of strings; every match contains one
     string of each), derived from the pattern itself. All clause strings go into an automaton;
     a pass over the text tells which clauses hold, and a pattern runs only when all of its
     clauses hold (case-insensitive patterns: their folded strings, looked up in the folded
@@ -498,27 +502,32 @@ class _Prefilter:
                         strings[fold].setdefault(string, set()).add(cid)
                 first.setdefault(ids[0], []).append((gid, frozenset(ids[1:])))
         self.always = tuple(always)
-        # each string carries its clauses and the patterns whose first clause it is in
-        self.exact, self.folded = (
-            _automaton({
-                string: (tuple(sorted(cids)), tuple(entry for c in sorted(cids) for entry in first.get(c, ())))
-                for string, cids in table.items()
-            })
-            for table in strings
-        )
+        # each string's automaton value is a number in ``self.values``: the string's clauses and
+        # the patterns whose first clause it belongs to; numbers make repeats cheap to drop
+        self.values: list[tuple[tuple[int, ...], tuple[tuple[int, frozenset[int]], ...]]] = []
+        tables = []
+        for table in strings:
+            numbered: dict[str, int] = {}
+            for string, cids in table.items():
+                numbered[string] = len(self.values)
+                self.values.append((tuple(sorted(cids)), tuple(e for c in sorted(cids) for e in first.get(c, ()))))
+            tables.append(_automaton(numbered))
+        self.exact, self.folded = tables
 
     def numbers(self, text: str) -> list[int]:
         """Numbers of the patterns worth running on ``text``, ascending."""
+        seen: set[int] = set()  # the strings that occur (each once, however often it occurs)
+        if self.exact is not None:
+            seen.update(map(_VALUE, self.exact.iter(text)))
+        if self.folded is not None:
+            seen.update(map(_VALUE, self.folded.iter(text.translate(FOLD))))
         held: set[int] = set()  # the clauses that hold
         maybe: list[tuple[int, frozenset[int]]] = []  # patterns whose first clause holds
-        if self.exact is not None:
-            for _, (ids, entries) in self.exact.iter(text):
-                held.update(ids)
-                maybe += entries
-        if self.folded is not None:
-            for _, (ids, entries) in self.folded.iter(text.translate(FOLD)):
-                held.update(ids)
-                maybe += entries
+        values = self.values
+        for k in seen:
+            ids, entries = values[k]
+            held.update(ids)
+            maybe += entries
         found = set(self.always)
         for gid, others in maybe:
             if others <= held:
