@@ -1281,8 +1281,7 @@ def _find_contact_im(ctx: _Ctx, out: list[_Cand]) -> None:
 
 # --------------------------------------------------------------------------- organisations
 
-def _known_orgs(text: str) -> list[tuple[int, int, _OrgName]]:
-    lists = _lists()
+def _known_orgs(lists: _Lists, text: str) -> list[tuple[int, int, _OrgName]]:
     out = []
     for m in _finditer(lists.org_known, text):
         spec = lists.org_names[m.group()]
@@ -1303,31 +1302,26 @@ def _walk_left(text: str, start: int, limit: int, stops: frozenset[str], floor: 
     j = start
     while j > floor and start - j < limit:
         c = text[j - 1]
-        if not ("\u4e00" <= c <= "\u9fff" or c.isascii() and c.isalpha()) or c in stops:
-            break  # Han characters and Latin letters (XX银行, ABC消费金融) make up a name
+        # Han characters and Latin letters (XX银行, ABC消费金融) make up a name
+        if not ("\u4e00" <= c <= "\u9fff" or "a" <= c <= "z" or "A" <= c <= "Z") or c in stops:
+            break
         j -= 1
     return j
 
 
-def _excluded(prefix: str, suf: _OrgSuffix) -> bool:
-    # exclude_exact: the prefix is the word, or the word plus one character before it
-    return prefix.endswith(suf.exclude) or prefix in suf.exclude_exact or prefix[1:] in suf.exclude_exact
-
-
-def _org_cand(text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]) -> _Cand:
+def _org_cand(
+    lists: _Lists, text: str, start: int, end: int, kind: str, canonical: str, flags: tuple[str, ...]
+) -> _Cand:
     name = text[start:end]
-    lists = _lists()
     if len(name) >= lists.invented_min_len and "invented_body" not in flags and lists.invented_any.search(name):
         inv_kind = next(k for inv, k in lists.invented if inv in name)  # the first listed one
         flags, kind = flags + ("invented_body",), inv_kind
-    return _cand("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags)
+    return _tuple_new(_Cand, ("org_claimed", start, end, {"name": name, "kind": kind, "canonical": canonical}, flags))
 
 
-def _which_suffix(text: str, m: re.Match[str]) -> _OrgSuffix:
-    """The first listed suffix pattern that makes this match (only those whose lead starts
-    with the matched character can)."""
-    lists = _lists()
-    start, end = m.span()
+def _which_suffix(lists: _Lists, text: str, start: int, end: int) -> _OrgSuffix:
+    """The first listed suffix pattern that makes the match ``text[start:end]`` (only those
+    whose lead starts with its first character can)."""
     for suf in lists.suffixes_by_first.get(text[start], ()):
         sm = suf.pattern.match(text, start)
         if sm is not None and sm.end() == end:
@@ -1336,43 +1330,53 @@ def _which_suffix(text: str, m: re.Match[str]) -> _OrgSuffix:
 
 
 def _generic_org(
-    text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], known_starts: list[int], floor: int
+    lists: _Lists, text: str, m: re.Match[str], known: list[tuple[int, int, _OrgName]], known_starts: list[int],
+    floor: int,
 ) -> _Cand | None:
     """A generic "XX银行 / XX人民法院 …" name: suffix plus the Han characters before it.
 
     ``known`` holds the known names found, sorted and disjoint (``known_starts`` their starts),
     so only the last one starting at or before the match can hold it or run into it."""
-    s, e = m.start(), m.end()
-    i = bisect.bisect_right(known_starts, s) - 1
-    if i >= 0 and e <= known[i][1]:
-        return None  # part of a known name
-    suf = _which_suffix(text, m)
-    i = bisect.bisect_left(known_starts, s) - 1
-    if i >= 0 and s <= known[i][1] <= e:  # 招联消费金融 + 有限公司
-        ks, ke, spec = known[i]
-        return _org_cand(text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags)
-    j = _walk_left(text, s, suf.max_prefix, _lists().stop_chars, floor)
+    s, e = m.span()
+    if known:
+        i = bisect.bisect_right(known_starts, s) - 1
+        if i >= 0 and e <= known[i][1]:
+            return None  # part of a known name
+    suf = _which_suffix(lists, text, s, e)
+    if known:
+        i = bisect.bisect_left(known_starts, s) - 1
+        if i >= 0 and s <= known[i][1] <= e:  # 招联消费金融 + 有限公司
+            ks, ke, spec = known[i]
+            return _org_cand(lists, text, ks, e, spec.kind, spec.canonical + text[ke:e], spec.flags + suf.flags)
+    j = _walk_left(text, s, suf.max_prefix, lists.stop_chars, floor)
     prefix = text[j:s]
-    if len(prefix) < suf.min_prefix or _excluded(prefix, suf):
+    if len(prefix) < suf.min_prefix:
         return None
-    return _org_cand(text, j, e, suf.kind, text[j:e], suf.flags)
+    # excluded: ends with a common-noun word, or is an exact word (or it and one character)
+    if prefix.endswith(suf.exclude) or prefix in suf.exclude_exact or prefix[1:] in suf.exclude_exact:
+        return None
+    return _org_cand(lists, text, j, e, suf.kind, text[j:e], suf.flags)
 
 
 def _find_org_claimed(ctx: _Ctx, out: list[_Cand]) -> None:
     text = ctx.text
     lists = ctx.lists
-    known = _known_orgs(text)
+    known = _known_orgs(lists, text)
     matches = _finditer(lists.org_suffix_any, text)
     for s, e, spec in known:
-        out.append(_org_cand(text, s, e, spec.kind, spec.canonical, spec.flags))
+        out.append(_org_cand(lists, text, s, e, spec.kind, spec.canonical, spec.flags))
     if not matches:
         return
-    known_starts = [ks for ks, _, _ in known]
-    barriers = sorted({ke for _, ke, _ in known} | {m.end() for m in matches})
+    if known:
+        known_starts = [ks for ks, _, _ in known]
+        barriers = sorted({ke for _, ke, _ in known} | {m.end() for m in matches})
+    else:  # the matches do not overlap: their ends are already sorted and distinct
+        known_starts = []
+        barriers = [m.end() for m in matches]
     for m in matches:
         i = bisect.bisect_right(barriers, m.start())  # the last barrier at or before the match
         floor = barriers[i - 1] if i else 0
-        if (cand := _generic_org(text, m, known, known_starts, floor)) is not None:
+        if (cand := _generic_org(lists, text, m, known, known_starts, floor)) is not None:
             out.append(cand)
 
 
