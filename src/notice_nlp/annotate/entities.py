@@ -966,11 +966,12 @@ def _amount_value(num: str) -> tuple[Any, tuple[str, ...]]:
     return (None, ()) if d is None else (_fmt_decimal(d), ())
 
 
-def _amount_flags(m: re.Match[str], flags: tuple[str, ...], cur: str = "") -> tuple[str, ...]:
-    approx, unit = m.group("approx", "unit")
+def _amount_flags(
+    lex: _Lexicon, flags: tuple[str, ...], approx: str | None, unit: str | None, cur: str = ""
+) -> tuple[str, ...]:
     if approx:
         flags += ("approx",)
-    currency_flags = _lex().currency_flags
+    currency_flags = lex.currency_flags
     for c in (cur, (unit or "").strip()):
         if c in currency_flags:
             flags += (currency_flags[c],)
@@ -978,15 +979,16 @@ def _amount_flags(m: re.Match[str], flags: tuple[str, ...], cur: str = "") -> tu
 
 
 def _arabic_amount(ctx: _Ctx, m: re.Match[str], num: str, cur: str) -> _Cand | None:
-    mag, unit = m.group("mag", "unit")
+    mag, unit, approx = m.group("mag", "unit", "approx")
     if _ASCII_DIGIT.search(num) is None:  # no digit at all
         return None
-    if not (cur or unit) and (not mag or _has_mask(num) or _lex().counter_after.match(ctx.text, m.end())):
+    lex = ctx.lex
+    if not (cur or unit) and (not mag or _has_mask(num) or lex.counter_after.match(ctx.text, m.end())):
         return None  # 2万人, 3天, 100个: counts, not money
     value, flags = _amount_value(num + mag)
     if value is None:
         return None
-    return _cand("amount", m.start(), m.end(), value, _amount_flags(m, flags, cur))
+    return _cand("amount", m.start(), m.end(), value, _amount_flags(lex, flags, approx, unit, cur))
 
 
 def _find_amount_arabic(ctx: _Ctx, out: list[_Cand]) -> None:
@@ -1022,7 +1024,8 @@ def _find_amount_cn(ctx: _Ctx, out: list[_Cand]) -> None:
         if d is None:
             continue
         start = text.rindex(cur, 0, m.start()) if cur else m.start()
-        out.append(_cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(m, (), cur)))
+        approx, unit = m.group("approx", "unit")
+        out.append(_cand("amount", start, m.end(), _fmt_decimal(d), _amount_flags(ctx.lex, (), approx, unit, cur)))
 
 
 # --------------------------------------------------------------------------- dates and deadlines
@@ -1134,16 +1137,22 @@ def _find_dates_relative(ctx: _Ctx, out: list[_Cand]) -> None:
     pats = ctx.pats
     lex = ctx.lex
     for m in _finditer(pats.date_relative, text, ctx.keywords_at) if ctx.keywords_at >= 0 else ():
-        w, tod, b = m.group("w", "tod", "b")
+        w, tod, b, h = m.group("w", "tod", "b", "h")
         if w in lex.rel_days:
             value: dict[str, Any] = {"relative": lex.rel_days[w]}
         else:
             value = {"relative": f"{'next_week' if w.startswith(lex.next_week) else 'week'}:{lex.weekdays[w[-1]]}"}
-        if t := _time_of(m, tod or w):
+        if h and (t := _time_of(m, tod or w)):  # no hour: no time
             value["time"] = t
+        start, end = m.span()
         b = b or ""
-        flags = ("within",) if b in lex.rel_within else ("deadline",) if b else _deadline_flags(text, m.end())
-        out.append(_cand("date_deadline", m.start(), m.end(), value, flags))
+        if b in lex.rel_within:
+            flags: tuple[str, ...] = ("within",)
+        elif b:
+            flags = ("deadline",)
+        else:
+            flags = ("deadline",) if text.startswith(lex.date_after, end) else ()  # _deadline_flags
+        out.append(_cand("date_deadline", start, end, value, flags))
     if _holds_any(text, lex.duration_gate):
         for m in _finditer(pats.date_duration, text):
             raw = text[m.start() : m.start("u")].strip()
