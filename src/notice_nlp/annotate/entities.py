@@ -159,8 +159,8 @@ def _finditer(pattern: re.Pattern[str], text: str, pos: int = 0) -> Sequence[re.
         return ()
     found: list[re.Match[str]] = []
     while m is not None:
-        end = m.end()
-        if end == m.start():  # an empty match: the iterator's own rule decides what may follow
+        start, end = m.span()
+        if end == start:  # an empty match: the iterator's own rule decides what may follow
             return found + list(pattern.finditer(text, end))
         found.append(m)
         m = pattern.search(text, end)
