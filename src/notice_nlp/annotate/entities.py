@@ -1549,12 +1549,11 @@ def find_entities(norm: Normalized) -> list[Entity]:
     ctx = _Ctx.of(text)
     kept: list[_Cand] = []
     for layer in _BY_LAYER if ctx.n_digits else _BY_LAYER_WITHOUT_DIGITS:
-        cands: list[_Cand] = []
+        first = len(kept)  # the layer's candidates: kept[first:]
         for recogniser in layer:
-            recogniser(ctx, cands)
-        if len(cands) > 1 and not _disjoint(cands):
-            cands = _resolve(cands)
-        kept += cands
+            recogniser(ctx, kept)
+        if len(kept) - first > 1 and not _disjoint(cands := kept[first:]):
+            kept[first:] = _resolve(cands)
     if not kept:
         return []
     # Sorted by start, longer first, then type priority. Among the candidates kept, (priority,
