@@ -39,6 +39,7 @@ wheel-check: venv-dev
 bench: venv-dev
 	$(BIN)/python benchmarks/bench_text.py
 	$(BIN)/python benchmarks/bench_screen.py
+	$(BIN)/python benchmarks/bench_screen_stages.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
