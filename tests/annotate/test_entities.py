@@ -480,10 +480,22 @@ def test_gated_recognisers_still_fire(text: str, etype: str, sub: str) -> None:
 
 
 def _open_all_gates(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every precheck pass: the recognisers then run every pattern on every text."""
+    """Make the shared prechecks pass (the facts of the text's context, the word tests and the
+    gate patterns): the recognisers then run their patterns on every text. (Single-character
+    tests written in a recogniser, such as 年 and 月 before the year-month pattern, are covered
+    by the GATED table.)"""
+    import dataclasses
+    import re
+
     from notice_nlp.annotate import entities as ent
 
-    # keywords_at 0: the payment, IM and relative-date patterns search from the start
+    always = re.compile("")
+    patterns = dataclasses.replace(ent._patterns(), url_tld=always, url_ipish=always)
+    lexicon = dataclasses.replace(ent._lex(), unit_gate=always)
+    monkeypatch.setattr(ent, "_patterns", lambda: patterns)
+    monkeypatch.setattr(ent, "_lex", lambda: lexicon)
+    # keywords_at 0: the payment, IM and relative-date patterns search from the start; the
+    # defaults of the other facts say that anything may be there
     monkeypatch.setattr(ent._Ctx, "of", classmethod(lambda cls, text: cls(text, 10**6, 10**6, True, 0)))
     monkeypatch.setattr(ent, "_holds_any", lambda text, needles: True)
 
