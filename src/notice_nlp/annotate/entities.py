@@ -763,9 +763,8 @@ class _Ctx:
         ctx.keywords_at = -1 if m is None else m.start()
         runs = _DIGIT_RUN.findall(text)
         if runs:
-            lengths = list(map(len, runs))
-            longest = ctx.longest_run = max(lengths)
-            n_digits = ctx.n_digits = sum(lengths)
+            longest = ctx.longest_run = max(map(len, runs))
+            n_digits = ctx.n_digits = sum(map(len, runs))
             ctx.masked = _holds_any(text, _MASK) and _MASKED.search(text) is not None
             # only asked by _find_phone_mobile, after the same two tests; the runs are joined
             # with a space, which no pair spans
@@ -1571,12 +1570,12 @@ def find_entities(norm: Normalized) -> list[Entity]:
     rows: list[tuple[int, int, int, int, int, int, _Cand]] = []
     # no step moved a position: a span of the text is the same span of the original
     mapped = norm.to_original if norm._maps else None
-    for c in kept:
+    for i, c in enumerate(kept):
         ns, ne = c.start, c.end
         if ne <= ns:
             continue
         s, e = mapped(ns, ne) if mapped else (ns, ne)
-        rows.append((s, -e, _PRIORITY[c.type], ns - ne, ns, len(rows), c))
+        rows.append((s, -e, _PRIORITY[c.type], ns - ne, ns, i, c))
     if len(rows) > 1:
         rows.sort()
     original = norm.original
