@@ -763,8 +763,8 @@ class _Ctx:
         ctx.keywords_at = -1 if m is None else m.start()
         runs = _DIGIT_RUN.findall(text)
         if runs:
-            longest = ctx.longest_run = max(map(len, runs))
-            n_digits = ctx.n_digits = sum(map(len, runs))
+            longest = ctx.longest_run = len(max(runs, key=len))
+            n_digits = ctx.n_digits = len("".join(runs))  # cheaper than summing the lengths
             ctx.masked = _holds_any(text, _MASK) and _MASKED.search(text) is not None
             # only asked by _find_phone_mobile, after the same two tests; the runs are joined
             # with a space, which no pair spans
