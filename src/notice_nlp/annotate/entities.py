@@ -1101,10 +1101,10 @@ def _find_dates_absolute(ctx: _Ctx, out: list[_Cand]) -> None:
         return
     pats = ctx.pats
     found: list[_Cand | None] = []
-    if "年" in text and "月" in text and ctx.longest_run >= 4:
+    if ctx.longest_run >= 4 and "年" in text and "月" in text:
         found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
                   for m in _finditer(pats.date_ymd, text)]
-    if ("-" in text or "/" in text or "." in text) and ctx.longest_run >= 4:
+    if ctx.longest_run >= 4 and ("-" in text or "/" in text or "." in text):
         found += [_date_cand(ctx, m, int(text[m.start() : m.start() + 4]), int(m.group("m")), m.group("d"))
                   for m in _finditer(pats.date_iso, text)]
     if "月" in text and ("日" in text or "号" in text):
