@@ -68,7 +68,9 @@ def test_no_pattern_backtracks_catastrophically(text: str) -> None:
         for pat, _ in rule.parts:
             t_short = cost(pat, short)
             t_long = cost(pat, text)
-            if t_long >= 40 * t_short + 0.05:  # confirm before failing
+            for _ in range(3):  # confirm before failing: a loaded machine slows single runs
+                if t_long < 40 * t_short + 0.05:
+                    break
                 t_short, t_long = cost(pat, short), cost(pat, text)
             assert t_long < 40 * t_short + 0.05, f"{rule.id}: {pat.pattern[:60]!r} looks superlinear ({t_short:.4f}s → {t_long:.4f}s)"
 
