@@ -8,6 +8,7 @@ warmer caches than inside ``screen_many``, so their sum is below the ``screen_ma
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 def main() -> None:
     from notice_nlp.annotate.entities import find_entities
     from notice_nlp.screening.corpus import load_corpus
-    from notice_nlp.screening.cues import match_rules
+    from notice_nlp.screening.cues import _default_prefilter, match_rules
     from notice_nlp.screening.features import analyse, masked_text, symbolic_features
     from notice_nlp.screening.screen import decide, get_model, screen_many
     from notice_nlp.text.normalize import normalize
@@ -56,6 +57,12 @@ def main() -> None:
         print(f"{name:34s} {us:7.1f} µs/message")
     print(f"{'sum of the stages':34s} {total:7.1f} µs/message")
     print(f"{'screen_many':34s} {per_message(lambda: list(screen_many(texts)), 3):7.1f} µs/message")
+    gc.disable()
+    print(f"{'screen_many, garbage collector off':34s} {per_message(lambda: list(screen_many(texts)), 3):7.1f} µs/message")
+    gc.enable()
+    prefilter = _default_prefilter()
+    runs = sum(len(prefilter.numbers(n.text)) for n in norms) / len(norms)
+    print(f"cue patterns run per message: {runs:.1f} of {len(prefilter.parts)}")
 
 
 if __name__ == "__main__":

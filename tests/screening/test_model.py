@@ -62,8 +62,7 @@ BATCHES = [
 ]
 
 
-@pytest.mark.parametrize("docs", BATCHES)
-def test_gram_table_counts_equal_analyzer_counts(docs: list[str]) -> None:
+def _assert_gram_counts_match(docs: list[str]) -> None:
     """The batch route counts the same vocabulary n-grams as the analyzer, message by message."""
     model = get_model()
     assert model._gram_table is not None
@@ -72,14 +71,15 @@ def test_gram_table_counts_equal_analyzer_counts(docs: list[str]) -> None:
     assert ours == theirs
 
 
+@pytest.mark.parametrize("docs", BATCHES)
+def test_gram_table_counts_equal_analyzer_counts(docs: list[str]) -> None:
+    _assert_gram_counts_match(docs)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("逾期欠款还钱您的账单已请 \t\nAaBb0١\U0001F600\ue006"), max_size=40), min_size=1, max_size=20))
 def test_gram_table_counts_property(docs: list[str]) -> None:
-    model = get_model()
-    assert model._gram_table is not None
-    ours = _triples(*model._gram_table.counts(docs))
-    theirs = _triples(*model._counts(model._char_an, model.char_vec.vocabulary_, docs))
-    assert ours == theirs
+    _assert_gram_counts_match(docs)
 
 
 def test_batch_and_single_routes_give_the_same_probabilities() -> None:

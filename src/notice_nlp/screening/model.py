@@ -144,8 +144,13 @@ class _GramTable:
         if not found_rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        cells, counts = np.unique(np.concatenate(found_rows) * self.size + np.concatenate(found_cols), return_counts=True)
-        return cells // self.size, cells % self.size, counts
+        return _cell_counts(np.concatenate(found_rows), np.concatenate(found_cols), self.size)
+
+
+def _cell_counts(rows: np.ndarray, cols: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, count) of each distinct (row, column) pair, sorted, with one np.unique."""
+    cells, counts = np.unique(rows * size + cols, return_counts=True)
+    return cells // size, cells % size, counts
 
 
 @dataclass
@@ -228,9 +233,8 @@ class Model:
         cols = np.fromiter(map(vec.vocabulary_.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         rows = np.repeat(np.arange(len(docs)), sizes)
         known = cols >= 0
-        size = len(vec.idf_)
-        cells, counts = np.unique(rows[known] * size + cols[known], return_counts=True)
-        return self._weights(cells // size, cells % size, counts, vec.idf_, len(docs))
+        rows, cols, counts = _cell_counts(rows[known], cols[known], len(vec.idf_))
+        return self._weights(rows, cols, counts, vec.idf_, len(docs))
 
     @classmethod
     def _tfidf(cls, analyzer: Any, vocab: dict[str, int], idf: np.ndarray, docs: Sequence[str]) -> Any:
