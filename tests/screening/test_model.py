@@ -16,15 +16,42 @@ TEXTS = [
 ]
 
 
+def _dense(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape)
+    np.add.at(out, (rows, cols), vals)
+    return out
+
+
 @pytest.mark.parametrize("which", ["char", "word"])
-def test_fast_tfidf_equals_sklearn_transform(which: str) -> None:
+@pytest.mark.parametrize("batch", [1, 2, 4])  # 4 copies of TEXTS = 20 messages: the numpy route
+def test_tfidf_entries_equal_sklearn_transform(which: str, batch: int) -> None:
+    """The loaded model computes TF-IDF itself; scikit-learn's vectoriser, restored from the same
+    vocabulary and IDF, must give the same matrix on both the per-message and the batch route."""
+    from notice_nlp.screening.model import sklearn_vectorizer
+
     model = get_model()
-    vec = model.char_vec if which == "char" else model.word_vec
-    an = model._char_an if which == "char" else model._word_an
-    ours = model._tfidf(an, vec.vocabulary_, vec.idf_, TEXTS).toarray()
-    theirs = vec.transform(TEXTS).toarray()
+    terms = model.char_vec if which == "char" else model.word_vec
+    docs = TEXTS * batch
+    entries = model._char_entries(docs) if which == "char" else model._word_entries(docs)
+    ours = _dense(*entries, (len(docs), len(terms.idf_)))
+    theirs = sklearn_vectorizer(terms, which).transform(docs).toarray()
     assert ours.shape == theirs.shape
     assert np.allclose(ours, theirs, atol=1e-6)
+
+
+def test_screening_does_not_import_scikit_learn() -> None:
+    """Screening runs on the stored arrays alone: no scikit-learn or SciPy in the process (they
+    add ~75,000 objects to every full garbage-collector pass, and memory and start-up time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, notice_nlp; v = notice_nlp.screen('您的账单已逾期，请登录App还款'); "
+        "list(notice_nlp.screen_many(['再不还钱打断你的腿'] * 40)); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_proba_equals_softmax_of_design_logits() -> None:
@@ -46,7 +73,9 @@ def test_proba_equals_softmax_of_design_logits() -> None:
 def test_char_grams_equal_sklearn_analyzer(text: str) -> None:
     from notice_nlp.screening.model import _char_grams
 
-    assert _char_grams(text) == get_model().char_vec.build_analyzer()(text)
+    from notice_nlp.screening.model import sklearn_vectorizer
+
+    assert _char_grams(text) == sklearn_vectorizer(get_model().char_vec, "char").build_analyzer()(text)
 
 
 def _triples(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray) -> list[tuple[int, int, int]]:
@@ -65,7 +94,6 @@ BATCHES = [
 def _assert_gram_counts_match(docs: list[str]) -> None:
     """The batch route counts the same vocabulary n-grams as the analyzer, message by message."""
     model = get_model()
-    assert model._gram_table is not None
     ours = _triples(*model._gram_table.counts(docs))
     theirs = _triples(*model._counts(model._char_an, model.char_vec.vocabulary_, docs))
     assert ours == theirs
@@ -108,7 +136,6 @@ def test_word_batch_route_equals_analyzer_route(docs: list[str]) -> None:
     from notice_nlp.screening.model import _NUMPY_BATCH
 
     model = get_model()
-    assert model._plain_words
     batch = (docs * _NUMPY_BATCH)[: max(_NUMPY_BATCH, len(docs))]
     ours = model._word_entries(batch)
     theirs = model._tfidf_entries(model._word_an, model.word_vec.vocabulary_, model.word_vec.idf_, batch)

@@ -552,6 +552,7 @@ def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule
     """Every rule hit on the normalised ``text`` (one hit per rule: its first un-negated match)."""
     prefilter = _default_prefilter() if rules is None else _Prefilter(rules)
     hits: list[CueHit] = []
+    required: dict[int, bool] = {}  # rules share conditions (80 share one): each runs once
     for ri, parts in prefilter.candidates(text).items():
         rule = prefilter.rules[ri]
         if rule.requires_entity and not all(_entity_ok(c, entities) for c in rule.requires_entity):
@@ -559,7 +560,17 @@ def match_rules(text: str, entities: Sequence[Any] = (), rules: Sequence[CueRule
         found = _first_match(rule, text, parts)
         if found is None:
             continue
-        if rule.requires and not all(p.search(text) for p in rule.requires):
+        if rule.requires and not all(_holds(p, text, required) for p in rule.requires):
             continue
         hits.append(CueHit(rule, found[0], found[1]))
     return hits
+
+
+def _holds(pattern: re.Pattern[str], text: str, memo: dict[int, bool]) -> bool:
+    """Whether ``pattern`` occurs in ``text``, remembered in ``memo`` for the other rules (keyed
+    by identity: a pattern's own hash reads its whole source each time)."""
+    key = id(pattern)
+    held = memo.get(key)
+    if held is None:
+        held = memo[key] = pattern.search(text) is not None
+    return held
