@@ -173,6 +173,30 @@ def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:
     assert bool(match_rules(text, rules=[rule])) == expected
 
 
+@pytest.mark.parametrize(
+    ("mask", "expected"),
+    [(0, []), (1, [0]), (0b1010, [1, 3]), ((1 << 718) | 1, [0, 718]), ((1 << 64) - 1, list(range(64)))],
+)
+def test_bits(mask: int, expected: list[int]) -> None:
+    from notice_nlp.screening.cues import _bits
+
+    assert _bits(mask) == expected
+
+
+def test_prefilter_masks_with_one_and_two_clauses() -> None:
+    """A two-clause pattern runs when a string of each clause occurs, a one-clause pattern when a
+    string of its clause does, a pattern without a clause always; numbers come in rule order."""
+    from notice_nlp.screening.cues import _Prefilter, _rule
+
+    specs = [("(你|您)的.{0,4}(欠|借)了钱款", "two"), ("逾期", "one"), ("\\d+", "none")]
+    rules = [_rule({"id": i, "label": "threatening", "tag": "legit.x", "patterns": [p], "negatable": False}, "test") for p, i in specs]
+    pf = _Prefilter(rules)
+    assert pf.numbers("您的朋友借了钱款，已逾期") == [0, 1, 2]
+    assert pf.numbers("朋友借了钱款") == [2]  # 你的/您的 missing
+    assert pf.numbers("您的账单已逾期") == [1, 2]
+    assert pf.candidates("您的朋友欠了钱款") == {0: [0], 2: [0]}
+
+
 def test_prefilter_clauses_most_selective_first() -> None:
     import re
 

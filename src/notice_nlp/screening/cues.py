@@ -14,7 +14,8 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import reduce
+from operator import itemgetter, or_
 from typing import Any
 
 from notice_nlp.resources import load_toml, rules_path
@@ -473,74 +474,89 @@ class _Prefilter:
 
     Each pattern has up to two prefilter clauses (sets of strings; every match contains one
     string of each), derived from the pattern itself. All clause strings go into an automaton;
-    a pass over the text tells which clauses hold, and a pattern runs only when all of its
-    clauses hold (case-insensitive patterns: their folded strings, looked up in the folded
-    text). Patterns without a clause always run. The prefilter never changes a result (a test
-    compares it with running every pattern)."""
+    a pass over the text tells which strings occur, and a pattern runs only when each of its
+    clauses has a string that occurs (case-insensitive patterns: their folded strings, looked
+    up in the folded text). Patterns without a clause always run. The prefilter never changes
+    a result (a test compares it with running every pattern).
+
+    The bookkeeping is two integer bit masks over the patterns per string: the patterns whose
+    first clause it belongs to, and those whose second clause it belongs to. OR-ing the masks
+    of the strings found and AND-ing the two results gives the patterns to run, in C, without a
+    Python step per clause or per pattern."""
 
     def __init__(self, rules: Sequence[CueRule]) -> None:
         self.rules = tuple(rules)
-        # patterns are numbered in (rule, pattern) order, so that sorted numbers keep that order
+        # patterns are numbered in (rule, pattern) order, so that ascending numbers keep that order
         self.parts: list[tuple[int, int]] = []
-        always: list[int] = []
-        clause_ids: dict[tuple[bool, Clause], int] = {}
-        strings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})  # exact, folded
-        first: dict[int, list[tuple[int, frozenset[int]]]] = {}  # clause → (pattern, its other clauses)
+        always = 0  # patterns without a clause
+        one_clause = 0  # patterns whose second clause is missing, so counts as holding
+        # string → [first-clause mask, second-clause mask], per automaton (exact, folded)
+        tables: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
         for ri, rule in enumerate(self.rules):
             for pi, (pattern, clauses) in enumerate(rule.parts):
                 gid = len(self.parts)
                 self.parts.append((ri, pi))
+                bit = 1 << gid
                 if not clauses:
-                    always.append(gid)
+                    always |= bit
                     continue
-                fold = is_folded(pattern)
-                ids = []
-                for clause in clauses:
-                    cid = clause_ids.setdefault((fold, clause), len(clause_ids))
-                    ids.append(cid)
+                if len(clauses) > 2:
+                    raise ValueError(f"rule {rule.id}: more than two prefilter clauses")
+                if len(clauses) == 1:
+                    one_clause |= bit
+                table = tables[is_folded(pattern)]
+                for j, clause in enumerate(clauses):
                     for string in _minimal(clause):
-                        strings[fold].setdefault(string, set()).add(cid)
-                first.setdefault(ids[0], []).append((gid, frozenset(ids[1:])))
-        self.always = tuple(always)
-        # each string's automaton value is a number in ``self.values``: the string's clauses and
-        # the patterns whose first clause it belongs to; numbers make repeats cheap to drop
-        self.values: list[tuple[tuple[int, ...], tuple[tuple[int, frozenset[int]], ...]]] = []
-        tables = []
-        for table in strings:
+                        table.setdefault(string, [0, 0])[j] |= bit
+        self.always = always
+        self.one_clause = one_clause
+        # each string's automaton value is its number in these two lists; numbers make repeated
+        # occurrences cheap to drop
+        self.first_masks: list[int] = []
+        self.second_masks: list[int] = []
+        automata = []
+        for table in tables:
             numbered: dict[str, int] = {}
-            for string, cids in table.items():
-                numbered[string] = len(self.values)
-                self.values.append((tuple(sorted(cids)), tuple(e for c in sorted(cids) for e in first.get(c, ()))))
-            tables.append(_automaton(numbered))
-        self.exact, self.folded = tables
+            for string, (m1, m2) in table.items():
+                numbered[string] = len(self.first_masks)
+                self.first_masks.append(m1)
+                self.second_masks.append(m2)
+            automata.append(_automaton(numbered))
+        self.exact, self.folded = automata
 
-    def numbers(self, text: str) -> list[int]:
-        """Numbers of the patterns worth running on ``text``, ascending."""
+    def mask(self, text: str) -> int:
+        """Bit mask of the patterns worth running on ``text``."""
         seen: set[int] = set()  # the strings that occur (each once, however often it occurs)
         if self.exact is not None:
             seen.update(map(_VALUE, self.exact.iter(text)))
         if self.folded is not None:
             seen.update(map(_VALUE, self.folded.iter(text.translate(FOLD))))
-        held: set[int] = set()  # the clauses that hold
-        maybe: list[tuple[int, frozenset[int]]] = []  # patterns whose first clause holds
-        values = self.values
-        for k in seen:
-            ids, entries = values[k]
-            held.update(ids)
-            maybe += entries
-        found = set(self.always)
-        for gid, others in maybe:
-            if others <= held:
-                found.add(gid)
-        return sorted(found)
+        first = reduce(or_, map(self.first_masks.__getitem__, seen), 0)
+        second = reduce(or_, map(self.second_masks.__getitem__, seen), self.one_clause)
+        return (first & second) | self.always
+
+    def numbers(self, text: str) -> list[int]:
+        """Numbers of the patterns worth running on ``text``, ascending."""
+        return _bits(self.mask(text))
 
     def candidates(self, text: str) -> dict[int, list[int]]:
         """rule index → indices of its patterns worth running on ``text``, both ascending."""
         by_rule: dict[int, list[int]] = {}
-        for gid in self.numbers(text):
-            ri, pi = self.parts[gid]
+        parts = self.parts
+        for gid in _bits(self.mask(text)):
+            ri, pi = parts[gid]
             by_rule.setdefault(ri, []).append(pi)
         return by_rule
+
+
+def _bits(mask: int) -> list[int]:
+    """Positions of the set bits of ``mask``, ascending."""
+    out: list[int] = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 @functools.cache
