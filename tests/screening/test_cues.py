@@ -160,6 +160,10 @@ def test_fold_maps_every_character_re_matches_to_an_ascii_letter() -> None:
         ("(你|您)的.{0,4}(欠|借)了钱", "您的朋友还了钱"),  # the second does not
         ("(你|您)的.{0,4}(欠|借)了钱", "朋友借了钱"),  # the first does not
         ("(?i:vip)专员.{0,3}(?i:QQ)", "VIP专员加qq"),  # two folded clauses
+        ("(?i:验证码)", "请提供验证码"),  # a folded string without a letter, a text without one
+        ("(?i:app内)", "请在APP内还款"),
+        ("(?i:kk)", "\u212aK"),  # the Kelvin sign is the only 'letter' in the text
+        ("(?i:app内)验证码", "请在app内输入验证码"),
     ],
 )
 def test_prefilter_agrees_with_re(pattern: str, text: str) -> None:

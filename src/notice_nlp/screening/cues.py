@@ -194,6 +194,11 @@ FOLD = str.maketrans(
 )
 
 
+# the characters that fold to a letter: a text without them has nothing for a folded string
+# that contains a letter, and folding leaves every other string where it was
+_LETTER = re.compile("[" + "".join(k for k in map(chr, FOLD)) + "a-z]")
+
+
 def _fold_char(ch: str) -> str | None:
     """``ch`` as it appears in folded text, or None when case-insensitive matching could
     let other characters stand for it that folding does not map (cased non-ASCII letters)."""
@@ -504,9 +509,12 @@ class _Prefilter:
                     raise ValueError(f"rule {rule.id}: more than two prefilter clauses")
                 if len(clauses) == 1:
                     one_clause |= bit
-                table = tables[is_folded(pattern)]
+                fold = is_folded(pattern)
                 for j, clause in enumerate(clauses):
                     for string in _minimal(clause):
+                        # a folded string without a letter occurs in the folded text exactly
+                        # where it occurs in the text itself (folding changes letters only)
+                        table = tables[fold and _LETTER.search(string) is not None]
                         table.setdefault(string, [0, 0])[j] |= bit
         self.always = always
         self.one_clause = one_clause
@@ -529,7 +537,7 @@ class _Prefilter:
         seen: set[int] = set()  # the strings that occur (each once, however often it occurs)
         if self.exact is not None:
             seen.update(map(_VALUE, self.exact.iter(text)))
-        if self.folded is not None:
+        if self.folded is not None and _LETTER.search(text) is not None:  # else nothing to find
             seen.update(map(_VALUE, self.folded.iter(text.translate(FOLD))))
         first = reduce(or_, map(self.first_masks.__getitem__, seen), 0)
         second = reduce(or_, map(self.second_masks.__getitem__, seen), self.one_clause)
