@@ -65,6 +65,13 @@ class CueRule:
         """The description a verdict's reason shows: Chinese / English."""
         return f"{self.description_zh} / {self.description_en}".strip(" /")
 
+    @functools.cached_property
+    def feature_names(self) -> tuple[str, ...]:
+        """The model's symbolic features this rule's hit sets (built once: the model looks them
+        up for every message)."""
+        names = (f"rule={self.id}", f"tag={self.tag}")
+        return (*names, f"decisive={self.label}") if self.decisive else names
+
 
 Clause = frozenset[str]  # every match contains at least one of these strings
 

@@ -144,20 +144,24 @@ def is_night(meta: Metadata) -> bool:
     return hour >= start or hour < end
 
 
+@functools.lru_cache(maxsize=1024)
+def _entity_feature(etype: str, flag: str | None) -> str:
+    """``ent=TYPE`` or ``ent=TYPE:FLAG``, built once per pair."""
+    return f"ent={etype}" if flag is None else f"ent={etype}:{flag}"
+
+
 def symbolic_features(a: Analysis) -> dict[str, float]:
     """Rule hits, entity kinds, evasion and metadata as named features for the model."""
     f: dict[str, float] = {}
     for h in a.hits:
-        f[f"rule={h.rule.id}"] = 1.0
-        f[f"tag={h.rule.tag}"] = 1.0
-        if h.rule.decisive:
-            f[f"decisive={h.rule.label}"] = 1.0
+        for name in h.rule.feature_names:
+            f[name] = 1.0
     legit = len({h.rule.tag for h in a.hits if h.rule.label == "legitimate"})
     f["legit_elements"] = min(legit, 6) / 6.0
     for e in a.entities:
-        f[f"ent={e.type}"] = 1.0
+        f[_entity_feature(e.type, None)] = 1.0
         for flag in e.flags:
-            f[f"ent={e.type}:{flag}"] = 1.0
+            f[_entity_feature(e.type, flag)] = 1.0
     evasion = a.norm.evasion_edits
     if evasion:
         f["evasion"] = 1.0
