@@ -60,6 +60,11 @@ def main() -> None:
     gc.disable()
     print(f"{'screen_many, garbage collector off':34s} {per_message(lambda: list(screen_many(texts)), 3):7.1f} µs/message")
     gc.enable()
+    gc.collect()
+    t0 = time.perf_counter()
+    gc.collect()
+    print(f"one full garbage-collector pass     {(time.perf_counter() - t0) * 1e3:7.1f} ms "
+          f"({len(gc.get_objects())} tracked objects, pipeline loaded)")
     prefilter = _default_prefilter()
     runs = sum(len(prefilter.numbers(n.text)) for n in norms) / len(norms)
     print(f"cue patterns run per message: {runs:.1f} of {len(prefilter.parts)}")
