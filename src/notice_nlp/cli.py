@@ -206,15 +206,16 @@ def evaluate(
     report: Annotated[Optional[str], typer.Option("--report", help="Markdown report to write.")] = "docs/evaluation.md",
     seed: Annotated[int, typer.Option("--seed")] = 13,
 ) -> None:
-    """Grouped 5-fold CV by family: per-class P/R/F1, macro-F1, confusion matrix, per-tag P/R."""
+    """Grouped 5-fold CV by family: per-class P/R/F1, macro-F1, confusion matrix, per-tag P/R;
+    challenge sets and off-topic sets (CORPUS/challenge*/, CORPUS/offtopic*/) scored by the full model."""
     from pathlib import Path
 
-    from notice_nlp.screening.evaluate import default_challenges, print_summary, report_markdown
+    from notice_nlp.screening.evaluate import default_challenges, default_offtopic, print_summary, report_markdown
     from notice_nlp.screening.evaluate import evaluate as _evaluate
 
     ch = [Path(c) for c in challenge] if challenge else default_challenges(corpus)
     try:
-        result = _evaluate(corpus, ch, seed=seed)
+        result = _evaluate(corpus, ch, seed=seed, offtopic=default_offtopic(corpus))
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from exc
     typer.echo(print_summary(result))

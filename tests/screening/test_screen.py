@@ -142,17 +142,44 @@ def test_off_topic_is_not_accused(text: str) -> None:
     assert v.label == "legitimate"
 
 
-def test_everyday_messages_are_rarely_accused() -> None:
-    """90 everyday messages (corpora/sms/offtopic, not used for training): at most 5 % may be
-    labelled threatening or fraudulent without needs_review."""
+@pytest.mark.parametrize(
+    ("text", "on_topic"),
+    [
+        ("周末记得给外婆打个电话，她念叨你好几天了", False),  # 打电话, not 打你
+        ("你先休息吧，明早我来叫你", False),  # 休息, not 利息
+        ("冰箱里还剩半个西瓜，你下班带点回去", False),  # 还剩, not 还钱
+        ("这部剧笑死我了，你快去看", False),  # 笑死, not 弄死
+        ("你家里的wifi密码是多少？我到了", True),  # 你家里 stays a topic word (去你家里): the model decides
+        ("再不还等着瞧", True),
+        ("你借的钱什么时候还上", True),
+        ("逾期利息每天都在涨", True),
+        ("信不信我找人打断你的腿", True),
+        ("你家里人的电话我们都有", True),
+    ],
+)
+def test_topic_words_are_words_not_characters(text: str, on_topic: bool) -> None:
+    """The off-topic gate's topic words (rules/screening/decision.toml) must not fire on the
+    everyday senses of 打, 息, 还, 死."""
+    from notice_nlp.screening.screen import _topic_words
+    from notice_nlp.text.normalize import normalize
+
+    assert (_topic_words().search(normalize(text).text) is not None) == on_topic
+
+
+@pytest.mark.parametrize("folder", ["offtopic", "offtopic2"])
+def test_everyday_messages_are_rarely_accused(folder: str) -> None:
+    """Everyday messages (corpora/sms/offtopic*, not used for training): at most 5 % may be
+    labelled threatening or fraudulent without needs_review, at most 15 % at all."""
     import json as _json
     from pathlib import Path as _Path
 
-    path = _Path(__file__).resolve().parents[2] / "corpora" / "sms" / "offtopic" / "offtopic.jsonl"
+    path = _Path(__file__).resolve().parents[2] / "corpora" / "sms" / folder / f"{folder}.jsonl"
     msgs = [_json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     verdicts = list(screen_many([m["text"] for m in msgs]))
-    confident = [v for v in verdicts if v.label != "legitimate" and not v.needs_review]
+    accused = [v for v in verdicts if v.label != "legitimate"]
+    confident = [v for v in accused if not v.needs_review]
     assert len(confident) <= 0.05 * len(msgs), [v.reasons[:1] for v in confident]
+    assert len(accused) <= 0.15 * len(msgs), len(accused)
 
 
 @pytest.mark.parametrize(

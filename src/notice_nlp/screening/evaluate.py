@@ -5,7 +5,10 @@ on both sides of a split), three systems side by side — rules only (precedence
 model only, and the shipped combination — with per-class precision/recall/F1, macro-F1, the
 confusion matrix, per-tag precision/recall and the false-alarm rate on legitimate messages.
 Each challenge set (``corpora/sms/challenge*/``: messages written separately, never used for
-training or rule writing) is scored by the model trained on the whole corpus.
+training or rule writing) is scored by the model trained on the whole corpus. So is each
+off-topic set (``corpora/sms/offtopic*/``: everyday messages that have nothing to do with debt):
+there the question is only how many come back accused, and how many of those without
+``needs_review``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from notice_nlp.screening.model import FEATURE_SETTINGS, Model, fit_model
 from notice_nlp.screening.screen import _metadata, decide
 from notice_nlp.screening.verdict import LABELS
 
-__all__ = ["train", "evaluate", "Prepared", "prepare"]
+__all__ = ["train", "evaluate", "Prepared", "prepare", "default_challenges", "default_offtopic"]
 
 
 @dataclass
@@ -155,11 +158,17 @@ def default_challenges(corpus: str | Path) -> list[Path]:
     return sorted(p for p in root.glob("challenge*") if p.is_dir()) if root.is_dir() else []
 
 
+def default_offtopic(corpus: str | Path) -> list[Path]:
+    root = Path(corpus)
+    return sorted(p for p in root.glob("offtopic*") if p.is_dir()) if root.is_dir() else []
+
+
 def evaluate(
     corpus: str | Path,
     challenges: Sequence[str | Path] = (),
     seed: int = 13,
     folds: int = 5,
+    offtopic: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -207,7 +216,7 @@ def evaluate(
     ]
     result["errors"] = errors
     result["challenges"] = {}
-    model = _fit(p, range(n), seed) if challenges else None
+    model = _fit(p, range(n), seed) if challenges or offtopic else None
     for path in challenges:
         ch = load_corpus(path)
         q = prepare(ch)
@@ -223,6 +232,19 @@ def evaluate(
             "errors": [
                 {"id": ch[i].id, "gold": cg[i], "pred": c[i], "text": ch[i].text[:80]} for i in range(len(ch)) if c[i] != cg[i]
             ],
+        }
+    result["offtopic"] = {}
+    for path in offtopic:
+        ot = load_corpus(path)
+        assert model is not None
+        c, _, _, _, rv, _ = _score(prepare(ot), range(len(ot)), model)
+        accused = [i for i in range(len(ot)) if c[i] != "legitimate"]
+        result["offtopic"][Path(path).name] = {
+            "path": str(path),
+            "n": len(ot),
+            "accused": len(accused),
+            "accused_without_review": sum(1 for i in accused if not rv[i]),
+            "errors": [{"id": ot[i].id, "pred": c[i], "needs_review": rv[i], "text": ot[i].text[:80]} for i in accused],
         }
     return result
 
@@ -273,6 +295,14 @@ def report_markdown(r: dict[str, Any], command: str) -> str:
             out += [f"### {name} — macro-F1 {m['macro_f1']:.3f}", ""]
             out += _table(m)
             out.append("")
+    for oname, ot in r.get("offtopic", {}).items():
+        out += ["", f"## Off-topic set `{oname}` ({ot['n']} everyday messages, none about debt; never trained on)", "",
+                f"Accused (threatening or fraudulent): **{ot['accused']}** of {ot['n']}; "
+                f"of those without `needs_review`: **{ot['accused_without_review']}**.", "",
+                "| id | predicted | needs_review | text (first 80 chars) |", "|---|---|---|---|"]
+        for e in ot["errors"]:
+            text = e["text"].replace("|", "\\|").replace("\n", " ")
+            out.append(f"| {e['id']} | {e['pred']} | {e['needs_review']} | {text} |")
     out += ["", f"## Misclassified in CV ({len(r['errors'])})", "", "| id | gold | predicted | text (first 80 chars) |", "|---|---|---|---|"]
     for e in r["errors"][:60]:
         text = e["text"].replace("|", "\\|").replace("\n", " ")
@@ -295,4 +325,6 @@ def print_summary(r: dict[str, Any]) -> str:
         for name in ("combined", "model", "rules"):
             m = ch["systems"][name]
             lines.append(f"[{cname}/{name}] macro-F1 {m['macro_f1']:.3f}  accuracy {m['accuracy']:.3f}  legit→fraud {m['legit_as_fraud']:.1%}  confusion {m['confusion']}")
+    for oname, ot in r.get("offtopic", {}).items():
+        lines.append(f"{oname} ({ot['n']} everyday messages): accused {ot['accused']}, without needs_review {ot['accused_without_review']}")
     return "\n".join(lines)
