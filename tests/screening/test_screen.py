@@ -155,6 +155,9 @@ def test_off_topic_is_not_accused(text: str) -> None:
         ("逾期利息每天都在涨", True),
         ("信不信我找人打断你的腿", True),
         ("你家里人的电话我们都有", True),
+        ("你还有三天时间，过了别怪我们", True),  # threat idioms without a debt word
+        ("信不信我打得你满地找牙", True),
+        ("你还敢不接电话？", True),
     ],
 )
 def test_topic_words_are_words_not_characters(text: str, on_topic: bool) -> None:
