@@ -27,42 +27,29 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _slug(name: str) -> str:
+    return re.sub(r"\W+", "_", name).strip("_")
+
+
 def _child(n: int) -> None:
     """Under callgrind: run each part once with counting on, dump its count under its name."""
     import jieba
 
-    from notice_nlp.annotate.entities import find_entities
+    from bench_screen_stages import prepare_stages
     from notice_nlp.screening.corpus import load_corpus
-    from notice_nlp.screening.cues import match_rules
-    from notice_nlp.screening.features import analyse, masked_text, symbolic_features
-    from notice_nlp.screening.screen import decide, get_model, screen_many
-    from notice_nlp.text.normalize import normalize
+    from notice_nlp.screening.screen import screen_many
 
     texts = [m.text for m in load_corpus(REPO / "corpora" / "sms")][:n]
-    model = get_model()
     for _ in range(2):  # warm: model, rules, jieba, OpenCC, caches
         list(screen_many(texts[:300]))
-    norms = [normalize(t) for t in texts]
-    ents = [find_entities(x) for x in norms]
-    analyses = [analyse(t) for t in texts]
-    masked = [masked_text(a) for a in analyses]
-    sym = [symbolic_features(a) for a in analyses]
-    probs = model.proba(masked, sym).tolist()
     jieba.setLogLevel(60)
     jieba.initialize()
     for x in texts[:300]:
         jieba.lcut(x)
 
-    parts: dict[str, Callable[[], object]] = {
-        "normalize": lambda: [normalize(t) for t in texts],
-        "entities": lambda: [find_entities(x) for x in norms],
-        "cue_rules": lambda: [match_rules(x.text, e) for x, e in zip(norms, ents)],
-        "masked_symbolic": lambda: ([masked_text(a) for a in analyses], [symbolic_features(a) for a in analyses]),
-        "model_scores": lambda: [model.proba(masked[i : i + 256], sym[i : i + 256]) for i in range(0, len(texts), 256)],
-        "decision": lambda: [decide(a, p, model) for a, p in zip(analyses, probs)],
-        "screen_many": lambda: sum(1 for _ in screen_many(texts)),
-        "raw_jieba": lambda: [jieba.lcut(x) for x in texts],
-    }
+    parts: dict[str, Callable[[], object]] = {_slug(k): f for k, f in prepare_stages(texts).items()}
+    parts["screen_many"] = lambda: sum(1 for _ in screen_many(texts))
+    parts["raw_jieba"] = lambda: [jieba.lcut(x) for x in texts]
     pid = str(os.getpid())
 
     def control(*args: str) -> None:
@@ -86,7 +73,7 @@ def _child(n: int) -> None:
 
 def _counts(folder: Path) -> dict[str, int]:
     out: dict[str, int] = {}
-    for f in folder.glob("cg.out.*"):
+    for f in sorted(folder.glob("cg.out.*"), key=lambda f: int(f.suffix[1:])):
         text = f.read_text(encoding="utf-8", errors="replace")
         name = re.search(r"^desc: Trigger: dump (\S+)", text, re.M)
         total = re.search(r"^totals: (\d+)", text, re.M)
@@ -118,13 +105,12 @@ def main() -> None:
         counts = _counts(Path(tmp))
     print(f"machine: {platform.machine()} python {platform.python_version()}; {n} corpus messages; "
           "instructions per message (callgrind); stages with the garbage collector off")
-    stages = ["normalize", "entities", "cue_rules", "masked_symbolic", "model_scores", "decision"]
-    for name in stages:
-        print(f"  {name:18s} {counts[name] / n:>10,.0f}")
-    print(f"  {'sum of the stages':18s} {sum(counts[s] for s in stages) / n:>10,.0f}")
-    many, jieba = counts["screen_many"] / n, counts["raw_jieba"] / n
-    print(f"screen_many          {many:>10,.0f}")
-    print(f"raw jieba.lcut       {jieba:>10,.0f}   (screen_many / jieba, as a throughput ratio: {jieba / many:.2f})")
+    many, jieba = counts.pop("screen_many") / n, counts.pop("raw_jieba") / n
+    for name, count in counts.items():  # the stages, in pipeline order
+        print(f"  {name:32s} {count / n:>10,.0f}")
+    print(f"  {'sum of the stages':32s} {sum(counts.values()) / n:>10,.0f}")
+    print(f"{'screen_many':34s} {many:>10,.0f}")
+    print(f"{'raw jieba.lcut':34s} {jieba:>10,.0f}   (screen_many / jieba, as a throughput ratio: {jieba / many:.2f})")
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ FOLD = str.maketrans(
 
 # the characters that fold to a letter: a text without them has nothing for a folded string
 # that contains a letter, and folding leaves every other string where it was
-_LETTER = re.compile("[" + "".join(k for k in map(chr, FOLD)) + "a-z]")
+_LETTER = re.compile("[" + "".join(map(chr, FOLD)) + "a-z]")
 
 
 def _fold_char(ch: str) -> str | None:
